@@ -1,0 +1,142 @@
+/**
+ * The daemon: an HTTP server in front of a session host, with a lifecycle. Shutdown is the fixed
+ * sequence of lifecycle.ts: stop admitting sessions, let in-flight requests finish within the drain
+ * timeout (a second signal cuts that short), stop every child down the ladder, close the server.
+ */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { SidecarConfig } from '../config/schema.js';
+import { formatDuration } from '../config/duration.js';
+import { SidecarError } from '../errors/local.js';
+import { sendHealth, sendReadiness, type Readiness } from '../http/health.js';
+import { createHttpServer } from '../http/server.js';
+import type { Logger } from '../observability/logger.js';
+import { SessionHost } from '../session/session-host.js';
+import { childSpecFrom, serverNameFrom } from '../supervisor/child-spec.js';
+import { SpawnHealth } from '../supervisor/spawn-health.js';
+import { handleStreamableHttp } from '../transports/streamable-http/endpoint.js';
+import { Lifecycle } from './lifecycle.js';
+
+const DRAIN_POLL_MS = 25;
+/** The idle sweep runs this often at most, so an idle session ends within this much of its timeout. */
+const MAX_SWEEP_MS = 5000;
+
+export class Daemon {
+  readonly lifecycle = new Lifecycle();
+  readonly sessions: SessionHost;
+  private readonly config: SidecarConfig;
+  private readonly logger: Logger;
+  private readonly server: Server;
+  private sweeper: NodeJS.Timeout | undefined;
+  private drainCut: (() => void) | undefined;
+  private shutdownDone: Promise<void> | undefined;
+
+  constructor(config: SidecarConfig, command: readonly string[], logger: Logger) {
+    this.config = config;
+    const spec = childSpecFrom(config, command);
+    this.logger = logger.child({ server: serverNameFrom(config, command) });
+    this.sessions = new SessionHost(config, spec, new SpawnHealth(spec.command, spec.env, spec.cwd), this.logger);
+    const context = {
+      config,
+      sessions: this.sessions,
+      logger: this.logger,
+      acceptingSessions: () => this.lifecycle.acceptingSessions(),
+    };
+    this.server = createHttpServer(
+      [
+        { path: config.path, methods: ['GET', 'POST', 'DELETE'], handle: (req, res) => handleStreamableHttp(req, res, context) },
+        { path: '/healthz', methods: ['GET', 'HEAD'], handle: (_req, res) => sendHealth(res, this.lifecycle.phase) },
+        { path: '/readyz', methods: ['GET', 'HEAD'], handle: (_req, res) => sendReadiness(res, this.readiness()) },
+      ],
+      this.logger,
+    );
+  }
+
+  /** Starts listening; rejects with LISTEN_FAILED (address in use, permission) in one sentence. */
+  async listen(): Promise<AddressInfo> {
+    await new Promise<void>((resolve, reject) => {
+      const onError = (error: NodeJS.ErrnoException): void => {
+        reject(new SidecarError('LISTEN_FAILED', `cannot listen on ${this.config.host}:${this.config.port}: ${error.code ?? error.message}`, { cause: error }));
+      };
+      this.server.once('error', onError);
+      this.server.listen(this.config.port, this.config.host, () => {
+        this.server.off('error', onError);
+        resolve();
+      });
+    });
+    this.server.on('error', (error) => this.logger.error({ err: error }, 'http server error'));
+    const address = this.server.address() as AddressInfo;
+    this.lifecycle.advance('ready');
+    const sweepMs = Math.min(MAX_SWEEP_MS, Math.max(50, Math.floor(this.config.idleTimeoutMs / 4)));
+    this.sweeper = setInterval(() => this.sweepIdle(), sweepMs);
+    this.sweeper.unref();
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    this.logger.info(
+      { address: address.address, port: address.port, url: `http://${host}:${address.port}${this.config.path}`, idleTimeout: formatDuration(this.config.idleTimeoutMs) },
+      'listening',
+    );
+    return address;
+  }
+
+  readiness(): Readiness {
+    const phase = this.lifecycle.phase;
+    const sessions = this.sessions.registry.size;
+    if (phase !== 'ready') return { ready: false, reason: phase === 'starting' ? 'not listening yet' : `shutting down (${phase})`, phase, sessions };
+    const problem = this.sessions.spawnHealth.problem();
+    return problem ? { ready: false, reason: problem, phase, sessions } : { ready: true, phase, sessions };
+  }
+
+  /** Drains and stops. Calling it again while it runs cuts the drain short. */
+  shutdown(trigger: string): Promise<void> {
+    if (this.shutdownDone) {
+      this.logger.warn({ trigger }, 'second shutdown request: cutting the drain short');
+      this.drainCut?.();
+      return this.shutdownDone;
+    }
+    this.shutdownDone = this.runShutdown(trigger);
+    return this.shutdownDone;
+  }
+
+  private async runShutdown(trigger: string): Promise<void> {
+    this.lifecycle.advance('draining');
+    const registry = this.sessions.registry;
+    this.logger.info({ trigger, sessions: registry.size, inFlight: registry.inFlight(), drainTimeout: formatDuration(this.config.drainTimeoutMs) }, 'draining');
+    const drained = await this.drain();
+    this.lifecycle.advance('stopping');
+    this.logger.info({ drained, inFlight: registry.inFlight(), sessions: registry.size }, 'stopping children');
+    if (this.sweeper) clearInterval(this.sweeper);
+    await registry.endAll('shutdown');
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+    this.lifecycle.advance('stopped');
+    this.logger.info('stopped');
+  }
+
+  /** Waits until no request is in flight, the drain timeout passes, or the drain is cut short. */
+  private drain(): Promise<boolean> {
+    const registry = this.sessions.registry;
+    const deadline = Date.now() + this.config.drainTimeoutMs;
+    return new Promise((resolve) => {
+      const check = (): void => {
+        if (registry.inFlight() === 0) return finish(true);
+        if (Date.now() >= deadline) return finish(false);
+        timer = setTimeout(check, DRAIN_POLL_MS);
+      };
+      const finish = (drained: boolean): void => {
+        clearTimeout(timer);
+        this.drainCut = undefined;
+        resolve(drained);
+      };
+      let timer: NodeJS.Timeout | undefined;
+      this.drainCut = () => finish(false);
+      check();
+    });
+  }
+
+  private sweepIdle(): void {
+    const ended = this.sessions.registry.endIdle(Date.now(), this.config.idleTimeoutMs);
+    if (ended > 0) this.logger.info({ ended }, 'idle sessions ended');
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * The one registry of errors that go on the wire. Each has the HTTP status it is sent with when it
+ * answers a whole HTTP request, and the JSON-RPC code it carries in either place. Bodies always have
+ * the JSON-RPC error shape with `data.reason` set to the registry key, so a client (or an operator
+ * reading a capture) can tell them apart without parsing prose. docs/errors.md documents every key;
+ * a test keeps the two in step.
+ */
+export interface WireErrorSpec {
+  readonly status: number;
+  readonly code: number;
+  readonly message: string;
+}
+
+export const WIRE_ERRORS = {
+  PARSE_ERROR: { status: 400, code: -32700, message: 'Parse error: the body is not valid JSON' },
+  INVALID_MESSAGE: { status: 400, code: -32600, message: 'Invalid Request: not a JSON-RPC 2.0 message' },
+  BATCH_REFUSED: { status: 400, code: -32600, message: 'Invalid Request: JSON-RPC batches are not accepted' },
+  EMPTY_BATCH: { status: 400, code: -32600, message: 'Invalid Request: empty batch' },
+  INITIALIZE_WITH_SESSION: { status: 400, code: -32600, message: 'Invalid Request: initialize must not carry Mcp-Session-Id' },
+  INITIALIZE_NOT_ALONE: { status: 400, code: -32600, message: 'Invalid Request: initialize must be the only message in its POST' },
+  SESSION_ID_REQUIRED: { status: 400, code: -32000, message: 'Bad Request: Mcp-Session-Id header is required' },
+  SESSION_ID_MALFORMED: { status: 400, code: -32000, message: 'Bad Request: Mcp-Session-Id must be visible ASCII' },
+  UNSUPPORTED_PROTOCOL_VERSION: { status: 400, code: -32000, message: 'Bad Request: unsupported MCP-Protocol-Version' },
+  SESSION_NOT_FOUND: { status: 404, code: -32001, message: 'Session not found' },
+  NOT_FOUND: { status: 404, code: -32000, message: 'Not Found' },
+  METHOD_NOT_ALLOWED: { status: 405, code: -32000, message: 'Method Not Allowed' },
+  NOT_ACCEPTABLE: { status: 406, code: -32000, message: 'Not Acceptable' },
+  STREAM_CONFLICT: { status: 409, code: -32000, message: 'Conflict: this session already has a standalone SSE stream' },
+  BODY_TOO_LARGE: { status: 413, code: -32000, message: 'Payload Too Large' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, code: -32000, message: 'Unsupported Media Type: Content-Type must be application/json' },
+  DRAINING: { status: 503, code: -32000, message: 'Service Unavailable: the daemon is shutting down' },
+  INTERNAL: { status: 500, code: -32603, message: 'Internal error' },
+  // The rest answer one JSON-RPC request inside a 200 response or an SSE event, never a whole POST.
+  DUPLICATE_REQUEST_ID: { status: 200, code: -32600, message: 'Invalid Request: this id is already in flight on the session' },
+  CHILD_START_FAILED: { status: 200, code: -32002, message: 'The MCP server process could not be started' },
+  CHILD_EXITED: { status: 200, code: -32003, message: 'The MCP server process exited before answering' },
+  SESSION_ENDED: { status: 200, code: -32004, message: 'The session ended before the request was answered' },
+} as const satisfies Record<string, WireErrorSpec>;
+
+export type WireErrorReason = keyof typeof WIRE_ERRORS;
+
+export type JsonRpcId = string | number | null;
+
+export interface JsonRpcErrorBody {
+  jsonrpc: '2.0';
+  id: JsonRpcId;
+  error: { code: number; message: string; data: { reason: WireErrorReason } & Record<string, unknown> };
+}
+
+/** The JSON-RPC error object for `reason`; `detail` is appended to the message, `data` merged in. */
+export function wireError(
+  reason: WireErrorReason,
+  id: JsonRpcId = null,
+  detail?: string,
+  data?: Record<string, unknown>,
+): JsonRpcErrorBody {
+  const spec: WireErrorSpec = WIRE_ERRORS[reason];
+  return {
+    jsonrpc: '2.0',
+    id,
+    error: { code: spec.code, message: detail ? `${spec.message}: ${detail}` : spec.message, data: { reason, ...data } },
+  };
+}

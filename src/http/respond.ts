@@ -1,0 +1,28 @@
+/**
+ * Every HTTP answer the daemon writes itself goes through here: JSON, with a length, and for
+ * errors the JSON-RPC error shape from the registry. Never an HTML page, a stack or a path.
+ */
+import type { ServerResponse } from 'node:http';
+import { WIRE_ERRORS, wireError, type JsonRpcId, type WireErrorReason } from '../errors/wire.js';
+
+export type Headers = Record<string, string | number>;
+
+export function sendJson(res: ServerResponse, status: number, body: string, headers: Headers = {}): void {
+  if (res.headersSent || res.destroyed) return;
+  res.writeHead(status, {
+    ...headers,
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+  });
+  res.end(body);
+}
+
+/** Answers the whole HTTP request with a registry error and its status. */
+export function sendWireError(
+  res: ServerResponse,
+  reason: WireErrorReason,
+  options: { id?: JsonRpcId; detail?: string; headers?: Headers } = {},
+): void {
+  const body = wireError(reason, options.id ?? null, options.detail);
+  sendJson(res, WIRE_ERRORS[reason].status, JSON.stringify(body), options.headers);
+}

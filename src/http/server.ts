@@ -1,0 +1,52 @@
+/**
+ * The daemon's HTTP front: routes by path, and makes sure nothing a handler does wrong reaches the
+ * client as anything but a JSON-RPC error, or takes the process down.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Logger } from '../observability/logger.js';
+import { sendWireError } from './respond.js';
+
+export type Handler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+
+export interface Route {
+  path: string;
+  /** Methods answered here; others get 405 with an Allow header. */
+  methods: readonly string[];
+  handle: Handler;
+}
+
+function pathOf(url: string | undefined): string {
+  if (!url) return '/';
+  const query = url.indexOf('?');
+  return query === -1 ? url : url.slice(0, query);
+}
+
+export function createHttpServer(routes: readonly Route[], logger: Logger): Server {
+  const byPath = new Map(routes.map((route) => [route.path, route]));
+  const server = createServer((req, res) => {
+    const route = byPath.get(pathOf(req.url));
+    if (!route) return sendWireError(res, 'NOT_FOUND', { detail: 'no such path' });
+    if (!route.methods.includes(req.method ?? '')) {
+      return sendWireError(res, 'METHOD_NOT_ALLOWED', { headers: { allow: route.methods.join(', ') } });
+    }
+    try {
+      const pending = route.handle(req, res);
+      if (pending) pending.catch((error: unknown) => fail(res, error, logger));
+    } catch (error) {
+      fail(res, error, logger);
+    }
+  });
+  server.on('clientError', (error, socket) => {
+    // Malformed HTTP: answer 400 if the socket still can, and never let it reach 'uncaughtException'.
+    logger.debug({ err: error }, 'client error');
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+    else socket.destroy();
+  });
+  return server;
+}
+
+function fail(res: ServerResponse, error: unknown, logger: Logger): void {
+  logger.error({ err: error }, 'request handler failed');
+  if (!res.headersSent) sendWireError(res, 'INTERNAL');
+  else res.end();
+}

@@ -1,0 +1,41 @@
+/**
+ * Signals for a child's whole process group. Each child is spawned as a group leader, so `npx`,
+ * `uvx` and `sh -c` wrappers go down together with the server they started.
+ */
+import { setTimeout as delay } from 'node:timers/promises';
+
+/** Sends `signal` to every process in group `pgid`; false when the group is already empty. */
+export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
+  try {
+    process.kill(-pgid, signal);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
+    throw error;
+  }
+}
+
+export function groupAlive(pgid: number): boolean {
+  return signalGroup(pgid, 0);
+}
+
+/** Polls until the group is empty or `timeoutMs` passes; true when it emptied. */
+export async function waitForGroupExit(pgid: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (groupAlive(pgid)) {
+    if (Date.now() >= deadline) return false;
+    await delay(20);
+  }
+  return true;
+}
+
+/**
+ * Ends what is left of a group after its leader exited (a grandchild that kept running):
+ * `signal`, then SIGKILL after `timeoutMs`.
+ */
+export async function reapGroup(pgid: number, signal: NodeJS.Signals, timeoutMs: number): Promise<void> {
+  if (!signalGroup(pgid, signal)) return;
+  if (await waitForGroupExit(pgid, timeoutMs)) return;
+  signalGroup(pgid, 'SIGKILL');
+  await waitForGroupExit(pgid, timeoutMs);
+}

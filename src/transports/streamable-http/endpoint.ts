@@ -1,0 +1,20 @@
+/** The Streamable HTTP endpoint: one path, three methods. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { sendWireError } from '../../http/respond.js';
+import type { StreamableHttpContext } from './context.js';
+import { handleDelete } from './handle-delete.js';
+import { handleGet } from './handle-get.js';
+import { handlePost } from './handle-post.js';
+
+export function handleStreamableHttp(req: IncomingMessage, res: ServerResponse, context: StreamableHttpContext): void | Promise<void> {
+  switch (req.method) {
+    case 'POST':
+      return handlePost(req, res, context);
+    case 'GET':
+      return handleGet(req, res, context);
+    case 'DELETE':
+      return handleDelete(req, res, context);
+    default:
+      return sendWireError(res, 'METHOD_NOT_ALLOWED', { headers: { allow: 'GET, POST, DELETE' } });
+  }
+}

@@ -1,0 +1,47 @@
+/** Raw HTTP against the daemon, for what the SDK client would never send. */
+export const MCP_ACCEPT = 'application/json, text/event-stream';
+
+export interface RawResponse {
+  status: number;
+  headers: Headers;
+  text: string;
+  json: unknown;
+}
+
+export async function rawRequest(url: string, init: RequestInit): Promise<RawResponse> {
+  const response = await fetch(url, init);
+  const text = await response.text();
+  let json: unknown;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined; // An SSE body or plain text: callers read `text`.
+  }
+  return { status: response.status, headers: response.headers, text, json };
+}
+
+export function initializeBody(id: number | string = 1, protocolVersion = '2025-06-18'): string {
+  return JSON.stringify({
+    jsonrpc: '2.0',
+    id,
+    method: 'initialize',
+    params: { protocolVersion, capabilities: {}, clientInfo: { name: 'raw-test', version: '1.0.0' } },
+  });
+}
+
+/** Opens a session by hand; returns its id. */
+export async function openSession(url: string, protocolVersion = '2025-06-18'): Promise<string> {
+  const response = await rawRequest(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: MCP_ACCEPT },
+    body: initializeBody(1, protocolVersion),
+  });
+  const id = response.headers.get('mcp-session-id');
+  if (response.status !== 200 || !id) throw new Error(`initialize failed: ${response.status} ${response.text}`);
+  await rawRequest(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: MCP_ACCEPT, 'mcp-session-id': id, 'mcp-protocol-version': protocolVersion },
+    body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
+  });
+  return id;
+}

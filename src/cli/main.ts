@@ -57,7 +57,7 @@ async function main(): Promise<void> {
     await daemon.listen();
   } catch (error) {
     const message = error instanceof SidecarError ? error.message : String(error);
-    process.stderr.write(`mcp-sidecar: ${message}\n`);
+    process.stderr.write(`error: ${message}\n`);
     exitAfterFlush(logger, EXIT_FAILURE);
   }
 }

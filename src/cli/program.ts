@@ -12,6 +12,15 @@ export interface ParsedCommandLine {
   command: string[];
 }
 
+/**
+ * Commander's errors as one line: a suggestion ("Did you mean --port?") joins the error, and an
+ * unknown option points at --help for what is accepted.
+ */
+function oneLine(text: string): string {
+  const joined = text.trim().replace(/\s*\n\s*/g, ' ');
+  return /unknown option/.test(joined) ? `${joined} (see --help for the accepted options)` : joined;
+}
+
 export function buildProgram(version: string): Command {
   const program = new Command('mcp-sidecar')
     .description('Serve a stdio MCP server over Streamable HTTP, one supervised child process per session.')
@@ -19,7 +28,8 @@ export function buildProgram(version: string): Command {
     .usage('[options] [-- <command> [args...]]')
     .argument('[command...]', 'the stdio MCP server to start for each session (default: the built-in demo server)')
     .enablePositionalOptions()
-    .passThroughOptions();
+    .passThroughOptions()
+    .configureOutput({ outputError: (text, write) => write(`${oneLine(text)}\n`) });
   for (const spec of OPTIONS) {
     const option = new Option(spec.flags, spec.description)
       .env(spec.env)

@@ -44,6 +44,11 @@ function duration(raw: string): number | undefined {
   return parseDuration(raw);
 }
 
+function positiveDuration(raw: string): number | undefined {
+  const ms = parseDuration(raw);
+  return ms !== undefined && ms > 0 ? ms : undefined;
+}
+
 function size(raw: string): number | undefined {
   return parseSize(raw);
 }
@@ -105,7 +110,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   {
     key: 'idleTimeoutMs', flags: '--idle-timeout <duration>', env: 'MCP_SIDECAR_IDLE_TIMEOUT',
     description: 'end a session after this long with no client traffic, no request in flight and no open stream',
-    default: 30 * 60_000, defaultText: '30min', accepts: DURATION_FORMAT, parse: duration,
+    default: 30 * 60_000, defaultText: '30min', accepts: `${DURATION_FORMAT}, above zero (infinity: never)`, parse: positiveDuration,
   },
   {
     key: 'drainTimeoutMs', flags: '--drain-timeout <duration>', env: 'MCP_SIDECAR_DRAIN_TIMEOUT',

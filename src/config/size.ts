@@ -13,6 +13,7 @@ export function parseSize(text: string): number | undefined {
 }
 
 export function formatSize(bytes: number): string {
+  if (bytes <= 0) return String(bytes);
   if (bytes % 1024 ** 3 === 0) return `${bytes / 1024 ** 3}gb`;
   if (bytes % 1024 ** 2 === 0) return `${bytes / 1024 ** 2}mb`;
   if (bytes % 1024 === 0) return `${bytes / 1024}kb`;

@@ -11,6 +11,8 @@ import { SidecarError } from '../errors/local.js';
 import { sendHealth, sendReadiness, type Readiness } from '../http/health.js';
 import { createHttpServer } from '../http/server.js';
 import type { Logger } from '../observability/logger.js';
+import { checkRebinding, isLoopback } from '../security/dns-rebinding.js';
+import { sendWireError } from '../http/respond.js';
 import { SessionHost } from '../session/session-host.js';
 import { childSpecFrom, serverNameFrom } from '../supervisor/child-spec.js';
 import { SpawnHealth } from '../supervisor/spawn-health.js';
@@ -42,9 +44,18 @@ export class Daemon {
       logger: this.logger,
       acceptingSessions: () => this.lifecycle.acceptingSessions(),
     };
+    const guardRebinding = isLoopback(config.host);
     this.server = createHttpServer(
       [
-        { path: config.path, methods: ['GET', 'POST', 'DELETE'], handle: (req, res) => handleStreamableHttp(req, res, context) },
+        {
+          path: config.path,
+          methods: ['GET', 'POST', 'DELETE'],
+          handle: (req, res) => {
+            const forbidden = guardRebinding ? checkRebinding(req.headers) : undefined;
+            if (forbidden) return sendWireError(res, forbidden);
+            return handleStreamableHttp(req, res, context);
+          },
+        },
         { path: '/healthz', methods: ['GET', 'HEAD'], handle: (_req, res) => sendHealth(res, this.lifecycle.phase) },
         { path: '/readyz', methods: ['GET', 'HEAD'], handle: (_req, res) => sendReadiness(res, this.readiness()) },
       ],

@@ -22,6 +22,8 @@ export const WIRE_ERRORS = {
   SESSION_ID_MALFORMED: { status: 400, code: -32000, message: 'Bad Request: Mcp-Session-Id must be visible ASCII' },
   UNSUPPORTED_PROTOCOL_VERSION: { status: 400, code: -32000, message: 'Bad Request: unsupported MCP-Protocol-Version' },
   SESSION_NOT_FOUND: { status: 404, code: -32001, message: 'Session not found' },
+  FORBIDDEN_HOST: { status: 403, code: -32000, message: 'Forbidden: Host is not a loopback name (DNS rebinding guard)' },
+  FORBIDDEN_ORIGIN: { status: 403, code: -32000, message: 'Forbidden: Origin is not a loopback origin (DNS rebinding guard)' },
   NOT_FOUND: { status: 404, code: -32000, message: 'Not Found' },
   METHOD_NOT_ALLOWED: { status: 405, code: -32000, message: 'Method Not Allowed' },
   NOT_ACCEPTABLE: { status: 406, code: -32000, message: 'Not Acceptable' },

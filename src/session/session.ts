@@ -263,11 +263,15 @@ export class Session {
     if (this.endReason === undefined) {
       const stderr = this.child.stderr.tail();
       const quoted = stderr.slice(-this.options.stderrLinesInErrors);
-      const detail = `the MCP server ${describeExit(record)}${quoted.length > 0 ? `; its last stderr lines: ${quoted.join(' | ')}` : ''}`;
+      const how = record.result === 'spawn-failed' ? (record.error ?? 'spawn failed') : `it ${describeExit(record)}`;
+      const detail = `${how}${quoted.length > 0 ? `; its last stderr lines: ${quoted.join(' | ')}` : ''}`;
       const reason: WireErrorReason = record.result === 'spawn-failed' ? 'CHILD_START_FAILED' : 'CHILD_EXITED';
       this.failPending(reason, detail, { exit: record, stderr });
       this.standalone?.close();
-      this.logger.warn({ exit: record, initialized: this.initialized }, 'session ended: its child exited');
+      this.logger.warn(
+        { exit: record, initialized: this.initialized },
+        record.result === 'spawn-failed' ? 'session ended: its child could not be started' : 'session ended: its child exited',
+      );
     }
     this.hooks.onEnded(this, record);
   }

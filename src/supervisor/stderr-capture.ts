@@ -24,6 +24,9 @@ export const DEFAULT_STDERR_CAPTURE: StderrCaptureOptions = {
   tailLines: 20,
 };
 
+/** During a flood, the count of dropped lines is reported at most this often (and at the end). */
+const DROP_REPORT_INTERVAL_MS = 1000;
+
 export class StderrCapture {
   private readonly logger: Logger;
   private readonly options: StderrCaptureOptions;
@@ -32,6 +35,7 @@ export class StderrCapture {
   private tokens: number;
   private refilledAt = Date.now();
   private droppedSinceReport = 0;
+  private reportedAt = 0;
   logged = 0;
   dropped = 0;
 
@@ -70,7 +74,7 @@ export class StderrCapture {
       this.droppedSinceReport++;
       return;
     }
-    this.reportDropped();
+    if (Date.now() - this.reportedAt >= DROP_REPORT_INTERVAL_MS) this.reportDropped();
     this.logged++;
     if (truncatedBytes > 0) this.logger.info({ stream: 'stderr', truncatedBytes }, line);
     else this.logger.info({ stream: 'stderr' }, line);
@@ -92,5 +96,6 @@ export class StderrCapture {
     if (this.droppedSinceReport === 0) return;
     this.logger.warn({ stream: 'stderr', dropped: this.droppedSinceReport }, 'child stderr lines dropped by the rate limit');
     this.droppedSinceReport = 0;
+    this.reportedAt = Date.now();
   }
 }

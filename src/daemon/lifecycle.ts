@@ -7,8 +7,16 @@
 export const PHASES = ['starting', 'ready', 'draining', 'stopping', 'stopped'] as const;
 export type Phase = (typeof PHASES)[number];
 
+export type PhaseListener = (phase: Phase) => void;
+
 export class Lifecycle {
   private current: Phase = 'starting';
+  private readonly listeners: PhaseListener[] = [];
+
+  /** Told of every phase entered from now on (readiness notifiers: systemd, PM2). */
+  onChange(listener: PhaseListener): void {
+    this.listeners.push(listener);
+  }
 
   get phase(): Phase {
     return this.current;
@@ -18,6 +26,7 @@ export class Lifecycle {
   advance(next: Phase): boolean {
     if (PHASES.indexOf(next) <= PHASES.indexOf(this.current)) return false;
     this.current = next;
+    for (const listener of this.listeners) listener(next);
     return true;
   }
 

@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { CommanderError } from 'commander';
 import { Daemon } from '../daemon/daemon.js';
+import { ServiceNotifier } from '../daemon/service-notify.js';
 import { SidecarError } from '../errors/local.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { buildProgram, parseCommandLine, type ParsedCommandLine } from './program.js';
@@ -42,8 +43,11 @@ async function main(): Promise<void> {
 
   const { config, command } = parseOrExit();
   const logger = createLogger(config.logLevel);
+  // Before the daemon copies the environment for its children: they must not inherit NOTIFY_SOCKET.
+  const notifier = ServiceNotifier.fromEnvironment(logger);
   const daemon = new Daemon(config, command, logger);
-  onSignal = (signal) => void daemon.shutdown(signal).then(() => exitAfterFlush(logger, 0));
+  notifier.attach(daemon.lifecycle);
+  onSignal = (signal) => void daemon.shutdown(signal).then(() => notifier.settled()).then(() => exitAfterFlush(logger, 0));
   // Nothing is reloadable yet; SIGHUP must not kill the daemon (and orphan nothing either).
   onHangup = () => logger.info('SIGHUP received: nothing to reload');
 

@@ -4,7 +4,7 @@
  * names the option, the value and what it accepts.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { OPTIONS, type SidecarConfig } from '../config/schema.js';
+import { OPTIONS, checkConfig, type SidecarConfig } from '../config/schema.js';
 
 export interface ParsedCommandLine {
   config: SidecarConfig;
@@ -53,5 +53,9 @@ export function parseCommandLine(program: Command, argv: readonly string[]): Par
     const attribute = program.options.find((option) => option.flags === spec.flags)?.attributeName() ?? spec.key;
     config[spec.key] = values[attribute];
   }
-  return { config: config as unknown as SidecarConfig, command: program.args };
+  const settled = config as unknown as SidecarConfig;
+  const broken = checkConfig(settled);
+  if (broken) program.error(`error: ${broken}`, { exitCode: 2, code: 'mcp-sidecar.invalidConfig' });
+  if (settled.poolMax === 0) settled.poolMax = settled.poolMin;
+  return { config: settled, command: program.args };
 }

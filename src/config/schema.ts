@@ -5,6 +5,7 @@
  */
 import { DURATION_FORMAT, formatDuration, parseDuration } from './duration.js';
 import { SIZE_FORMAT, formatSize, parseSize } from './size.js';
+import { RESTART_MODES, type RestartMode } from '../supervisor/restart-policy.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -23,6 +24,22 @@ export interface SidecarConfig {
   maxBodyBytes: number;
   maxMessageBytes: number;
   logLevel: LogLevel;
+  poolMin: number;
+  poolMax: number;
+  maxSessions: number;
+  sessionTtlMs: number;
+  unusedIdleTimeoutMs: number;
+  requestTimeoutMs: number;
+  maxInFlight: number;
+  restart: RestartMode;
+  restartSecMs: number;
+  restartSteps: number;
+  restartMaxDelayMs: number;
+  startLimitBurst: number;
+  startLimitIntervalMs: number;
+  watchdogIntervalMs: number;
+  memoryMaxBytes: number;
+  memoryMaxTotalBytes: number;
 }
 
 export interface OptionSpec {
@@ -51,6 +68,17 @@ function positiveDuration(raw: string): number | undefined {
 
 function size(raw: string): number | undefined {
   return parseSize(raw);
+}
+
+function sizeOrInfinity(raw: string): number | undefined {
+  return raw.trim().toLowerCase() === 'infinity' ? Infinity : parseSize(raw);
+}
+
+function count(min: number) {
+  return (raw: string): number | undefined => {
+    const value = Number(raw);
+    return /^\d+$/.test(raw.trim()) && Number.isSafeInteger(value) && value >= min ? value : undefined;
+  };
 }
 
 function envPairs(raw: string, previous: unknown): Record<string, string> | undefined {
@@ -138,7 +166,97 @@ export const OPTIONS: readonly OptionSpec[] = [
     default: 'info', defaultText: 'info', accepts: LOG_LEVELS.join(', '),
     parse: (raw) => ((LOG_LEVELS as readonly string[]).includes(raw) ? raw : undefined),
   },
+  // Supervision: the words are systemd's (Restart=, RestartSec=, StartLimitBurst=, MemoryMax=).
+  {
+    key: 'poolMin', flags: '--pool-min <count>', env: 'MCP_SIDECAR_POOL_MIN',
+    description: 'children kept started ahead and idle, so a new session pays only its own initialize',
+    default: 0, defaultText: '0', accepts: 'a whole number', parse: count(0),
+  },
+  {
+    key: 'poolMax', flags: '--pool-max <count>', env: 'MCP_SIDECAR_POOL_MAX',
+    description: 'most idle spares the pool grows to when sessions arrive faster than it refills (at least --pool-min)',
+    default: 0, defaultText: 'the --pool-min value', accepts: 'a whole number', parse: count(0),
+  },
+  {
+    key: 'maxSessions', flags: '--max-sessions <count>', env: 'MCP_SIDECAR_MAX_SESSIONS',
+    description: 'most live sessions (children); a new session over it gets 503 with Retry-After',
+    default: 256, defaultText: '256', accepts: 'a whole number from 1', parse: count(1),
+  },
+  {
+    key: 'sessionTtlMs', flags: '--session-ttl <duration>', env: 'MCP_SIDECAR_SESSION_TTL',
+    description: 'hard lifetime of a session, busy or not',
+    default: Infinity, defaultText: 'infinity', accepts: `${DURATION_FORMAT}, above zero`, parse: positiveDuration,
+  },
+  {
+    key: 'unusedIdleTimeoutMs', flags: '--idle-timeout-unused <duration>', env: 'MCP_SIDECAR_IDLE_TIMEOUT_UNUSED',
+    description: 'end a session that sent no request after initialize this long ago (probe sessions)',
+    default: 2 * 60_000, defaultText: '2min', accepts: `${DURATION_FORMAT}, above zero`, parse: positiveDuration,
+  },
+  {
+    key: 'requestTimeoutMs', flags: '--request-timeout <duration>', env: 'MCP_SIDECAR_REQUEST_TIMEOUT',
+    description: 'a request unanswered this long gets a JSON-RPC error, and the child notifications/cancelled',
+    default: 5 * 60_000, defaultText: '5min', accepts: `${DURATION_FORMAT}, above zero`, parse: positiveDuration,
+  },
+  {
+    key: 'maxInFlight', flags: '--max-in-flight <count>', env: 'MCP_SIDECAR_MAX_IN_FLIGHT',
+    description: 'most requests in flight per session; one more gets 429 with Retry-After',
+    default: 64, defaultText: '64', accepts: 'a whole number from 1', parse: count(1),
+  },
+  {
+    key: 'restart', flags: '--restart <mode>', env: 'MCP_SIDECAR_RESTART',
+    description: 'restart a session\'s child when it exits: no, on-failure (non-zero exit, signal, timeout, memory) or always',
+    default: 'on-failure', defaultText: 'on-failure', accepts: RESTART_MODES.join(', '),
+    parse: (raw) => ((RESTART_MODES as readonly string[]).includes(raw) ? raw : undefined),
+  },
+  {
+    key: 'restartSecMs', flags: '--restart-sec <duration>', env: 'MCP_SIDECAR_RESTART_SEC',
+    description: 'delay before the first restart',
+    default: 100, defaultText: '100ms', accepts: DURATION_FORMAT, parse: duration,
+  },
+  {
+    key: 'restartSteps', flags: '--restart-steps <count>', env: 'MCP_SIDECAR_RESTART_STEPS',
+    description: 'restarts over which the delay grows geometrically to --restart-max-delay (0: constant)',
+    default: 5, defaultText: '5', accepts: 'a whole number', parse: count(0),
+  },
+  {
+    key: 'restartMaxDelayMs', flags: '--restart-max-delay <duration>', env: 'MCP_SIDECAR_RESTART_MAX_DELAY',
+    description: 'longest delay between restarts',
+    default: 10_000, defaultText: '10s', accepts: DURATION_FORMAT, parse: duration,
+  },
+  {
+    key: 'startLimitBurst', flags: '--start-limit-burst <count>', env: 'MCP_SIDECAR_START_LIMIT_BURST',
+    description: 'crash-loop guard: most starts of a session\'s child within --start-limit-interval (0: no limit)',
+    default: 5, defaultText: '5', accepts: 'a whole number', parse: count(0),
+  },
+  {
+    key: 'startLimitIntervalMs', flags: '--start-limit-interval <duration>', env: 'MCP_SIDECAR_START_LIMIT_INTERVAL',
+    description: 'the window of the crash-loop guard',
+    default: 60_000, defaultText: '1min', accepts: DURATION_FORMAT, parse: duration,
+  },
+  {
+    key: 'watchdogIntervalMs', flags: '--watchdog-interval <duration>', env: 'MCP_SIDECAR_WATCHDOG_INTERVAL',
+    description: "how often each child's process-tree memory is checked against --memory-max",
+    default: 5000, defaultText: '5s', accepts: `${DURATION_FORMAT}, above zero`, parse: positiveDuration,
+  },
+  {
+    key: 'memoryMaxBytes', flags: '--memory-max <size>', env: 'MCP_SIDECAR_MEMORY_MAX',
+    description: "a child whose process tree's RSS is over this is stopped and restarted per --restart",
+    default: Infinity, defaultText: 'infinity', accepts: `${SIZE_FORMAT}, or infinity`, parse: sizeOrInfinity,
+  },
+  {
+    key: 'memoryMaxTotalBytes', flags: '--memory-max-total <size>', env: 'MCP_SIDECAR_MEMORY_MAX_TOTAL',
+    description: 'while all children together use more than this, new sessions get 503',
+    default: Infinity, defaultText: 'infinity', accepts: `${SIZE_FORMAT}, or infinity`, parse: sizeOrInfinity,
+  },
 ];
+
+/** Rules between options; each broken one is a sentence naming the options and values. */
+export function checkConfig(config: SidecarConfig): string | undefined {
+  if (config.poolMax !== 0 && config.poolMax < config.poolMin) {
+    return `option '--pool-max' value ${config.poolMax} is below --pool-min ${config.poolMin}. Expected at least ${config.poolMin}.`;
+  }
+  return undefined;
+}
 
 /** The defaults as a config, for tests and embedding. */
 export function defaultConfig(): SidecarConfig {

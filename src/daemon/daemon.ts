@@ -20,8 +20,8 @@ import { handleStreamableHttp } from '../transports/streamable-http/endpoint.js'
 import { Lifecycle } from './lifecycle.js';
 
 const DRAIN_POLL_MS = 25;
-/** The idle sweep runs this often at most, so an idle session ends within this much of its timeout. */
-const MAX_SWEEP_MS = 5000;
+/** The sweep (idle, ttl, probes, request timeouts) runs at least this often, and at a quarter of the shortest of those. */
+const MAX_SWEEP_MS = 1000;
 
 export class Daemon {
   readonly lifecycle = new Lifecycle();
@@ -78,8 +78,10 @@ export class Daemon {
     this.server.on('error', (error) => this.logger.error({ err: error }, 'http server error'));
     const address = this.server.address() as AddressInfo;
     this.lifecycle.advance('ready');
-    const sweepMs = Math.min(MAX_SWEEP_MS, Math.max(50, Math.floor(this.config.idleTimeoutMs / 4)));
-    this.sweeper = setInterval(() => this.sweepIdle(), sweepMs);
+    this.sessions.start();
+    const { idleTimeoutMs, unusedIdleTimeoutMs, sessionTtlMs, requestTimeoutMs } = this.config;
+    const shortest = Math.min(idleTimeoutMs, unusedIdleTimeoutMs, sessionTtlMs, requestTimeoutMs);
+    this.sweeper = setInterval(() => this.sweep(), Math.min(MAX_SWEEP_MS, Math.max(20, Math.floor(shortest / 4))));
     this.sweeper.unref();
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     this.logger.info(
@@ -116,7 +118,7 @@ export class Daemon {
     this.lifecycle.advance('stopping');
     this.logger.info({ drained, inFlight: registry.inFlight(), sessions: registry.size }, 'stopping children');
     if (this.sweeper) clearInterval(this.sweeper);
-    await registry.endAll('shutdown');
+    await this.sessions.stopAll();
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
       this.server.closeAllConnections();
@@ -146,8 +148,10 @@ export class Daemon {
     });
   }
 
-  private sweepIdle(): void {
-    const ended = this.sessions.registry.endIdle(Date.now(), this.config.idleTimeoutMs);
-    if (ended > 0) this.logger.info({ ended }, 'idle sessions ended');
+  private sweep(): void {
+    const now = Date.now();
+    const { ended, expired } = this.sessions.registry.sweep(now, this.config);
+    if (ended > 0 || expired > 0) this.logger.debug({ ended, expired }, 'sweep');
+    this.sessions.pool.trim(now);
   }
 }

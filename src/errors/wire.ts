@@ -30,13 +30,17 @@ export const WIRE_ERRORS = {
   STREAM_CONFLICT: { status: 409, code: -32000, message: 'Conflict: this session already has a standalone SSE stream' },
   BODY_TOO_LARGE: { status: 413, code: -32000, message: 'Payload Too Large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, code: -32000, message: 'Unsupported Media Type: Content-Type must be application/json' },
+  TOO_MANY_IN_FLIGHT: { status: 429, code: -32000, message: 'Too Many Requests: this session has too many requests in flight (--max-in-flight)' },
   DRAINING: { status: 503, code: -32000, message: 'Service Unavailable: the daemon is shutting down' },
+  SESSION_LIMIT: { status: 503, code: -32000, message: 'Service Unavailable: the session limit is reached (--max-sessions)' },
+  MEMORY_LIMIT: { status: 503, code: -32000, message: 'Service Unavailable: children are over --memory-max-total' },
   INTERNAL: { status: 500, code: -32603, message: 'Internal error' },
   // The rest answer one JSON-RPC request inside a 200 response or an SSE event, never a whole POST.
   DUPLICATE_REQUEST_ID: { status: 200, code: -32600, message: 'Invalid Request: this id is already in flight on the session' },
   CHILD_START_FAILED: { status: 200, code: -32002, message: 'The MCP server process could not be started' },
   CHILD_EXITED: { status: 200, code: -32003, message: 'The MCP server process exited before answering' },
   SESSION_ENDED: { status: 200, code: -32004, message: 'The session ended before the request was answered' },
+  REQUEST_TIMEOUT: { status: 200, code: -32005, message: 'Request timed out' },
 } as const satisfies Record<string, WireErrorSpec>;
 
 export type WireErrorReason = keyof typeof WIRE_ERRORS;

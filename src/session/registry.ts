@@ -7,6 +7,13 @@
 import type { ExitRecord, StopReason } from '../supervisor/exit-record.js';
 import type { Session } from './session.js';
 
+export interface SweepLimits {
+  idleTimeoutMs: number;
+  unusedIdleTimeoutMs: number;
+  sessionTtlMs: number;
+  requestTimeoutMs: number;
+}
+
 export class SessionRegistry {
   private readonly sessions = new Map<string, Session>();
   private readonly stopping = new Set<Promise<ExitRecord>>();
@@ -46,16 +53,26 @@ export class SessionRegistry {
     return total;
   }
 
-  /** Ends every session idle for `idleTimeoutMs`; returns how many. */
-  endIdle(now: number, idleTimeoutMs: number): number {
+  /**
+   * One pass of the clock: ends sessions past their lifetime (ttl), idle ones, and probes that
+   * never sent a request; fails requests past their timeout. Returns what it did, for the log.
+   */
+  sweep(now: number, limits: SweepLimits): { ended: number; expired: number } {
     let ended = 0;
+    let expired = 0;
     for (const session of [...this.sessions.values()]) {
-      if (session.isIdle(now, idleTimeoutMs)) {
-        void this.end(session, 'idle');
+      expired += session.expireRequests(now, limits.requestTimeoutMs);
+      const reason = now - session.createdAt >= limits.sessionTtlMs
+        ? 'ttl'
+        : session.isIdle(now, limits.idleTimeoutMs) || session.isUnused(now, limits.unusedIdleTimeoutMs)
+          ? 'idle'
+          : undefined;
+      if (reason) {
+        void this.end(session, reason);
         ended++;
       }
     }
-    return ended;
+    return { ended, expired };
   }
 
   /** Ends every session and waits until every child, including those already stopping, is gone. */

@@ -1,12 +1,10 @@
 /**
  * A session binds one client to one child and routes every message between them to exactly one
- * place. Client → child: requests are tracked by id with the stream that waits for them. Child →
- * client: a response goes to its request's stream; progress to the stream of the request that
- * holds its token; other notifications and server→client requests to the one request in flight
- * if there is exactly one, else to the standalone stream; with no stream open they are held, up
- * to a bound. Nothing is broadcast.
+ * place (routing.ts decides where). It survives its child: when the child exits unasked, the
+ * requests in flight get an error at once, and the restart policy decides whether a new child is
+ * started and brought up to date (restart.ts) or the session ends, so that later requests get 404.
  *
- * The session does not know which transport carries it, nor how its child was obtained: the key
+ * The session does not know which transport carries it, nor how its children are obtained: the key
  * that binds client to child is the session id today and can be a principal or a pool slot later.
  */
 import type { Framed, JsonRpcId, JsonRpcNotification, JsonRpcRequest, JsonRpcResponse } from '../jsonrpc/message.js';
@@ -14,11 +12,16 @@ import { progressTokenOf } from '../jsonrpc/message.js';
 import type { Logger } from '../observability/logger.js';
 import type { ChildProcess } from '../supervisor/child-process.js';
 import { describeExit, type ExitRecord, type StopReason } from '../supervisor/exit-record.js';
+import type { RestartPolicy } from '../supervisor/restart-policy.js';
 import { wireError, type WireErrorReason } from '../errors/wire.js';
 import { HeldMessages, type HeldMessagesLimits } from './held-messages.js';
+import { InternalRequests } from './internal-requests.js';
+import { RecordedState } from './recorded-state.js';
+import { decideRestart, restartChild } from './restart.js';
+import { streamFor } from './routing.js';
 import type { MessageSink, RequestSink } from './sink.js';
 
-interface Pending {
+export interface Pending {
   sink: RequestSink;
   method: string;
   progressToken: JsonRpcId | undefined;
@@ -26,11 +29,11 @@ interface Pending {
 }
 
 /** `accepted`: the request's stream will get an answer, from the child or, if it is gone, an error. */
-export type SubmitOutcome = 'accepted' | 'duplicate-id';
+export type SubmitOutcome = 'accepted' | 'duplicate-id' | 'too-many-in-flight';
 
 export interface SessionHooks {
-  /** The session is over (its child exited or it was ended); called once. */
-  onEnded(session: Session, record: ExitRecord): void;
+  /** The session is over; called once, with the last child's exit record. */
+  onEnded(session: Session, record: ExitRecord, why: string): void;
   /** A child answered initialize successfully. */
   onInitialized?(session: Session): void;
 }
@@ -39,50 +42,65 @@ export interface SessionOptions {
   held: HeldMessagesLimits;
   /** How many of the child's last stderr lines an error message quotes. */
   stderrLinesInErrors: number;
+  maxInFlight: number;
+  restart: RestartPolicy;
+  /** Bound on each replayed request of a restart. */
+  replayTimeoutMs: number;
+  /** A new child for this session, when its child must be replaced. */
+  launch(): ChildProcess;
 }
+
+type State = 'running' | 'restarting' | 'ended';
 
 export class Session {
   readonly id: string;
   readonly transport: string;
   readonly createdAt = Date.now();
   lastActivityAt = Date.now();
+  /** Requests the client sent after initialize (a session that sends none is a probe). */
+  requestsAfterInitialize = 0;
   /** The protocol version the child agreed to in its initialize result. */
   protocolVersion: string | undefined;
+  serverName: string | undefined;
   initialized = false;
+  restarts = 0;
   readonly logger: Logger;
-  private readonly child: ChildProcess;
-  private readonly hooks: SessionHooks;
-  private readonly options: SessionOptions;
-  private readonly pending = new Map<JsonRpcId, Pending>();
-  private readonly progress = new Map<JsonRpcId, RequestSink>();
-  private readonly held: HeldMessages;
-  private standalone: MessageSink | undefined;
-  private endReason: StopReason | undefined;
-  private exit: ExitRecord | undefined;
-  /** Child messages that found no open stream and were dropped (their stream's client left). */
+  child: ChildProcess;
+  readonly recorded = new RecordedState();
+  readonly internal = new InternalRequests();
+  /** Child messages dropped because their stream's client had left, or evicted while held. */
   droppedMessages = 0;
+  readonly pending = new Map<JsonRpcId, Pending>();
+  readonly progress = new Map<JsonRpcId, RequestSink>();
+  standalone: MessageSink | undefined;
+  /** Start times of this session's children, for the crash-loop guard. */
+  starts: number[] = [Date.now()];
+  readonly options: SessionOptions;
+  private readonly hooks: SessionHooks;
+  private readonly held: HeldMessages;
+  private state: State = 'running';
+  private endReason: StopReason | undefined;
+  /** While a restart brings a new child up, client writes wait here; released when it is up or the session ends. */
+  private gate: { promise: Promise<void>; release(): void } | undefined;
 
   constructor(id: string, transport: string, child: ChildProcess, logger: Logger, hooks: SessionHooks, options: SessionOptions) {
     this.id = id;
     this.transport = transport;
-    this.child = child;
     this.logger = logger;
     this.hooks = hooks;
     this.options = options;
     this.held = new HeldMessages(options.held);
-    child.handlers = {
-      onMessage: (framed) => this.fromChild(framed),
-      onExit: (record) => this.onChildExit(record),
-    };
+    this.child = child;
+    this.attach(child);
   }
 
   get pid(): number | undefined {
     return this.child.pid;
   }
 
-  /** Accepting client traffic: not ended, and its child not gone. */
+  /** Accepting client traffic (also while a restart brings up a new child). */
   get live(): boolean {
-    return this.endReason === undefined && this.exit === undefined && this.child.alive;
+    return this.state !== 'ended';
   }
 
   get inFlight(): number {
@@ -97,28 +115,32 @@ export class Session {
   async submitRequest(framed: Framed<JsonRpcRequest>, sink: RequestSink): Promise<SubmitOutcome> {
     const { id, method } = framed.message;
     if (this.pending.has(id)) return 'duplicate-id';
-    if (this.exit !== undefined || this.endReason !== undefined) {
-      const body = wireError('SESSION_ENDED', id, 'the session ended before the request reached the server');
-      sink.deliver({ kind: 'response', message: body, raw: JSON.stringify(body) });
+    if (this.pending.size >= this.options.maxInFlight) return 'too-many-in-flight';
+    if (this.state === 'ended') {
+      this.answer(sink, wireError('SESSION_ENDED', id, 'the session ended before the request reached the server'));
       return 'accepted';
     }
     const progressToken = progressTokenOf(framed.message);
     this.pending.set(id, { sink, method, progressToken, startedAt: Date.now() });
     if (progressToken !== undefined) this.progress.set(progressToken, sink);
     this.lastActivityAt = Date.now();
-    if (!(await this.child.write(framed.raw)) && this.child.alive) {
-      // stdin is gone but the process is not: it can serve nothing more.
-      void this.end('session-end');
-    }
-    // If the write failed, the exit (or the end) answers this request with an error.
+    if (method !== 'initialize') this.requestsAfterInitialize++;
+    this.recorded.observe(framed);
+    // If the write fails the child is gone or going: its exit answers this request with an error.
+    await this.write(framed.raw);
     return 'accepted';
   }
 
   /** Sends a client notification or response (an answer to a server→client request) to the child. */
   async forward(framed: Framed<JsonRpcNotification | JsonRpcResponse>): Promise<boolean> {
+    if (this.state === 'ended') return false;
     this.lastActivityAt = Date.now();
-    if (framed.kind === 'notification') this.onClientNotification(framed.message as JsonRpcNotification);
-    return this.child.write(framed.raw);
+    if (framed.kind === 'notification') {
+      this.recorded.observe(framed);
+      this.onClientNotification(framed.message as JsonRpcNotification);
+    }
+    await this.write(framed.raw);
+    return true;
   }
 
   /** Attaches the client's standalone stream (GET); false when one is already open. */
@@ -142,18 +164,65 @@ export class Session {
     return this.pending.size === 0 && !this.hasOpenStream && now - this.lastActivityAt >= idleTimeoutMs;
   }
 
+  /** A session whose client never sent a request after initialize, for `unusedMs`. */
+  isUnused(now: number, unusedMs: number): boolean {
+    return this.requestsAfterInitialize === 0 && this.pending.size === 0 && now - this.createdAt >= unusedMs;
+  }
+
+  /**
+   * Fails requests older than `timeoutMs` with a JSON-RPC error and tells the child they are
+   * cancelled. Returns how many.
+   */
+  expireRequests(now: number, timeoutMs: number): number {
+    let expired = 0;
+    for (const [id, pending] of [...this.pending]) {
+      if (now - pending.startedAt < timeoutMs) continue;
+      expired++;
+      this.settle(id);
+      this.answer(pending.sink, wireError('REQUEST_TIMEOUT', id, `no answer within ${timeoutMs}ms (--request-timeout)`));
+      const cancel = { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason: 'request timeout' } };
+      void this.write(JSON.stringify(cancel));
+      this.logger.warn({ id, method: pending.method, timeoutMs }, 'request timed out; cancelled at the child');
+    }
+    return expired;
+  }
+
   /**
    * Ends the session: requests still in flight get an error now, streams close, and the child goes
    * down the stop ladder. Resolves with the child's exit record.
    */
   end(reason: StopReason): Promise<ExitRecord> {
-    if (this.endReason === undefined && this.exit === undefined) {
+    if (this.state !== 'ended') {
+      this.state = 'ended';
       this.endReason = reason;
       this.logger.info({ reason }, 'session ending');
       this.failPending('SESSION_ENDED', `session ended (${reason})`);
+      this.internal.failAll(`session ended (${reason})`);
       this.standalone?.close();
+      this.releaseGate();
+      void this.child.exited.then((record) => this.hooks.onEnded(this, record, reason));
     }
     return this.child.stop(reason);
+  }
+
+  /** Writes to the current child, waiting while a restart brings a new one up. */
+  private async write(raw: string): Promise<boolean> {
+    if (this.gate) await this.gate.promise;
+    if (this.state === 'ended') return false;
+    return this.child.write(raw);
+  }
+
+  private attach(child: ChildProcess): void {
+    this.child = child;
+    child.bindLogger(this.logger);
+    child.handlers = {
+      onMessage: (framed) => {
+        if (this.child === child) this.fromChild(framed);
+      },
+      onExit: (record) => {
+        if (this.child === child) this.onChildExit(record);
+      },
+    };
   }
 
   private onClientNotification(message: JsonRpcNotification): void {
@@ -169,10 +238,11 @@ export class Session {
 
   private fromChild(framed: Framed): void {
     if (framed.kind === 'response') {
-      this.onChildResponse(framed as Framed<JsonRpcResponse>);
+      const response = framed.message as JsonRpcResponse;
+      if (!this.internal.settle(response.id, response)) this.onChildResponse(framed as Framed<JsonRpcResponse>);
       return;
     }
-    this.route(framed, this.streamFor(framed));
+    this.route(framed, streamFor(this, framed));
   }
 
   private onChildResponse(framed: Framed<JsonRpcResponse>): void {
@@ -190,37 +260,16 @@ export class Session {
   }
 
   private onInitializeAnswered(response: JsonRpcResponse): void {
-    const result = response.result as { protocolVersion?: unknown } | undefined;
+    const result = response.result as { protocolVersion?: unknown; serverInfo?: { name?: unknown } } | undefined;
     if (!result || typeof result.protocolVersion !== 'string') {
       this.logger.warn({ error: response.error }, 'child refused initialize');
       void this.end('session-end');
       return;
     }
     this.protocolVersion = result.protocolVersion;
+    this.serverName = typeof result.serverInfo?.name === 'string' ? result.serverInfo.name : undefined;
     this.initialized = true;
     this.hooks.onInitialized?.(this);
-  }
-
-  /** The stream for a child notification or request (not a response). */
-  private streamFor(framed: Framed): MessageSink | undefined {
-    const message = framed.message as JsonRpcNotification;
-    if (message.method === 'notifications/progress') {
-      const token = message.params?.progressToken;
-      const sink = token === undefined ? undefined : this.progress.get(token as JsonRpcId);
-      if (sink?.open) return sink;
-    }
-    if (this.pending.size === 1) {
-      const only = this.pending.values().next().value as Pending;
-      if (only.sink.open) return only.sink;
-    }
-    if (this.standalone?.open) return this.standalone;
-    if (framed.kind === 'request') {
-      // A server→client request must reach the client somehow: the newest open request stream.
-      let newest: RequestSink | undefined;
-      for (const pending of this.pending.values()) if (pending.sink.open) newest = pending.sink;
-      return newest;
-    }
-    return undefined;
   }
 
   private route(framed: Framed, sink: MessageSink | undefined): void {
@@ -248,31 +297,74 @@ export class Session {
     if (pending.progressToken !== undefined) this.progress.delete(pending.progressToken);
   }
 
+  private answer(sink: RequestSink, body: ReturnType<typeof wireError>): void {
+    sink.deliver({ kind: 'response', message: body as JsonRpcResponse, raw: JSON.stringify(body) });
+  }
+
   private failPending(reason: WireErrorReason, detail: string, data?: Record<string, unknown>): void {
     const waiting = [...this.pending.entries()];
     this.pending.clear();
     this.progress.clear();
-    for (const [id, pending] of waiting) {
-      const body = wireError(reason, id, detail, data);
-      pending.sink.deliver({ kind: 'response', message: body, raw: JSON.stringify(body) });
-    }
+    for (const [id, pending] of waiting) this.answer(pending.sink, wireError(reason, id, detail, data));
   }
 
   private onChildExit(record: ExitRecord): void {
-    this.exit = record;
-    if (this.endReason === undefined) {
-      const stderr = this.child.stderr.tail();
-      const quoted = stderr.slice(-this.options.stderrLinesInErrors);
-      const how = record.result === 'spawn-failed' ? (record.error ?? 'spawn failed') : `it ${describeExit(record)}`;
-      const detail = `${how}${quoted.length > 0 ? `; its last stderr lines: ${quoted.join(' | ')}` : ''}`;
-      const reason: WireErrorReason = record.result === 'spawn-failed' ? 'CHILD_START_FAILED' : 'CHILD_EXITED';
-      this.failPending(reason, detail, { exit: record, stderr });
-      this.standalone?.close();
-      this.logger.warn(
-        { exit: record, initialized: this.initialized },
-        record.result === 'spawn-failed' ? 'session ended: its child could not be started' : 'session ended: its child exited',
-      );
+    if (this.state === 'ended') return;
+    const stderr = this.child.stderr.tail();
+    const quoted = stderr.slice(-this.options.stderrLinesInErrors);
+    const how = record.result === 'spawn-failed' ? (record.error ?? 'spawn failed') : `it ${describeExit(record)}`;
+    const detail = `${how}${quoted.length > 0 ? `; its last stderr lines: ${quoted.join(' | ')}` : ''}`;
+    this.failPending(record.result === 'spawn-failed' ? 'CHILD_START_FAILED' : 'CHILD_EXITED', detail, { exit: record, stderr });
+    // A child that dies while a restart replays to it fails the replay; the restart decides next.
+    this.internal.failAll(`the child ${describeExit(record)}`);
+    if (this.state === 'running') this.afterExit(record);
+  }
+
+  /** The restart policy's verdict on an exit: a new child, or the end of the session. */
+  private afterExit(record: ExitRecord): void {
+    const decision = decideRestart(this, record);
+    if (decision.restart) {
+      this.restart(record, decision.delayMs);
+      return;
     }
-    this.hooks.onEnded(this, record);
+    this.state = 'ended';
+    this.standalone?.close();
+    this.releaseGate();
+    this.logger.warn({ exit: record, initialized: this.initialized }, `session ended: its child ${describeExit(record)}; ${decision.why}`);
+    this.hooks.onEnded(this, record, decision.why);
+  }
+
+  private restart(record: ExitRecord, delayMs: number): void {
+    this.state = 'restarting';
+    this.restarts++;
+    if (!this.gate) {
+      let release = (): void => undefined;
+      const promise = new Promise<void>((resolve) => { release = resolve; });
+      this.gate = { promise, release };
+    }
+    this.logger.warn({ exit: record, delayMs, restarts: this.restarts }, `restarting the session's child in ${delayMs}ms`);
+    restartChild(this, delayMs, (child) => this.attach(child)).then(
+      () => {
+        if (this.state !== 'restarting') return;
+        this.state = 'running';
+        this.releaseGate();
+      },
+      (error: Error) => {
+        if (this.state !== 'restarting') return;
+        if (!this.child.alive) {
+          // The new child died too: its exit goes through the policy again (the start limit ends loops).
+          void this.child.exited.then((exit) => this.afterExit(exit));
+          return;
+        }
+        this.logger.warn({ err: error.message }, 'restart failed; ending the session');
+        void this.end('session-end');
+      },
+    );
+  }
+
+  private releaseGate(): void {
+    const gate = this.gate;
+    this.gate = undefined;
+    gate?.release();
   }
 }

@@ -50,7 +50,10 @@ export class ChildProcess {
   /** Settles with the exit record once the process is gone and its group reaped. */
   readonly exited: Promise<ExitRecord>;
   private readonly subprocess: ResultPromise;
-  private readonly logger: Logger;
+  /** Logger with this child's bindings (server, session once bound, pid). */
+  logger: Logger;
+  /** RSS of its process tree at the last watchdog check. */
+  rssBytes = 0;
   private readonly options: ChildOptions;
   /**
    * Who hears this child. Settable after spawn, so a child started ahead of time (a warm spare)
@@ -91,6 +94,12 @@ export class ChildProcess {
     void this.leaderExit.then(() => { this.leaderAlive = false; });
     this.wireStreams();
     this.exited = this.watchExit();
+  }
+
+  /** Binds the child to a session's logger (a warm spare is spawned before it has one). */
+  bindLogger(logger: Logger): void {
+    this.logger = logger.child({ pid: this.pid });
+    this.stderr.logger = this.logger;
   }
 
   /** The process is still there (it may be on its way down). */
@@ -187,7 +196,11 @@ export class ChildProcess {
     // Tell the session first (its client is waiting), then reap what the leader left in its group:
     // no orphan outlives its session, and `exited` settles only once the group is empty.
     this.handlers.onExit(record);
-    if (this.pid !== undefined) await reapGroup(this.pid, this.options.killSignal, this.options.timeoutStopMs);
+    if (this.pid !== undefined) {
+      await reapGroup(this.pid, this.options.killSignal, this.options.timeoutStopMs).catch((error: unknown) => {
+        this.logger.error({ err: error }, 'could not signal what the child left in its process group');
+      });
+    }
     return record;
   }
 }

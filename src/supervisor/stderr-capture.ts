@@ -28,7 +28,8 @@ export const DEFAULT_STDERR_CAPTURE: StderrCaptureOptions = {
 const DROP_REPORT_INTERVAL_MS = 1000;
 
 export class StderrCapture {
-  private readonly logger: Logger;
+  /** Replaced when the child is bound to a session. */
+  logger: Logger;
   private readonly options: StderrCaptureOptions;
   private readonly framer: LineFramer;
   private readonly tailRing: string[] = [];

@@ -93,10 +93,11 @@ describe('a command that does not exist', () => {
   });
 });
 
+// With --restart no; restarts inside a session are test/session/restart.test.ts.
 describe('a session whose child fails mid-session', () => {
   let daemon: TestDaemon;
   before(async () => {
-    daemon = await startDaemon({ fixture: { name: 'echo-server' } });
+    daemon = await startDaemon({ fixture: { name: 'echo-server' }, args: ['--restart', 'no'] });
   });
   after(async () => {
     await daemon.close();

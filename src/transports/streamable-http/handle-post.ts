@@ -72,8 +72,10 @@ function frame(text: string): FrameResult {
 
 async function initialize(req: IncomingMessage, res: ServerResponse, framed: Framed<JsonRpcRequest>, context: StreamableHttpContext): Promise<void> {
   if (req.headers['mcp-session-id'] !== undefined) return sendWireError(res, 'INITIALIZE_WITH_SESSION', { id: framed.message.id });
-  if (!context.acceptingSessions()) {
-    return sendWireError(res, 'DRAINING', { id: framed.message.id, headers: { 'retry-after': RETRY_AFTER_SECONDS } });
+  const refused = context.acceptingSessions() ? context.sessions.refusal() : 'DRAINING';
+  if (refused) {
+    context.logger.warn({ reason: refused }, 'new session refused');
+    return sendWireError(res, refused, { id: framed.message.id, headers: { 'retry-after': RETRY_AFTER_SECONDS } });
   }
   const session = context.sessions.open('streamable-http');
   await session.submitRequest(framed, new PostStream(res, 1, session.id));
@@ -83,5 +85,7 @@ async function request(res: ServerResponse, framed: Framed<JsonRpcRequest>, sess
   const outcome = await session.submitRequest(framed, new PostStream(res, 1));
   if (outcome === 'duplicate-id') {
     sendJson(res, 200, JSON.stringify(wireError('DUPLICATE_REQUEST_ID', framed.message.id)));
+  } else if (outcome === 'too-many-in-flight') {
+    sendWireError(res, 'TOO_MANY_IN_FLIGHT', { id: framed.message.id, headers: { 'retry-after': 1 } });
   }
 }

@@ -45,8 +45,12 @@ const BAD_VERSION = { status: 400, code: -32000, reason: 'UNSUPPORTED_PROTOCOL_V
 const TOO_LARGE = { status: 413, code: -32000, reason: 'BODY_TOO_LARGE' } as const;
 const MCP_METHODS = { status: 405, code: -32000, reason: 'METHOD_NOT_ALLOWED', allow: 'GET, POST, DELETE' } as const;
 const NO_PATH = { status: 404, code: -32000, reason: 'NOT_FOUND' } as const;
+const FORBIDDEN_ORIGIN = { status: 403, code: -32000, reason: 'FORBIDDEN_ORIGIN' } as const;
 
 const MATRIX: MatrixCase[] = [
+  { name: 'POST with a Host that is not loopback', session: 'live', headers: { host: 'rebound.example' }, nodeHttp: true, expect: { status: 403, code: -32000, reason: 'FORBIDDEN_HOST' } },
+  { name: 'POST with an Origin that is not loopback', session: 'live', headers: { origin: 'http://rebound.example' }, expect: FORBIDDEN_ORIGIN },
+  { name: 'POST with Origin null', session: 'live', headers: { origin: 'null' }, expect: FORBIDDEN_ORIGIN },
   { name: 'POST accepting only application/json', session: 'live', headers: { accept: 'application/json' }, expect: NOT_ACCEPTABLE },
   { name: 'POST accepting only text/event-stream', session: 'live', headers: { accept: 'text/event-stream' }, expect: NOT_ACCEPTABLE },
   { name: 'POST without Accept', session: 'live', headers: { accept: null }, nodeHttp: true, expect: NOT_ACCEPTABLE },

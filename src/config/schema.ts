@@ -131,7 +131,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   },
   {
     key: 'name', flags: '--name <name>', env: 'MCP_SIDECAR_NAME',
-    description: 'server name used in logs (default: the command\'s base name, or "demo")',
+    description: 'server name used in logs (default: what the command runs, e.g. server-everything for npx -y @scope/server-everything; "demo" for the demo server)',
     default: undefined, defaultText: 'from the command', accepts: 'letters, digits, ., _ or -',
     parse: (raw) => (/^[\w.-]{1,64}$/.test(raw) ? raw : undefined),
   },

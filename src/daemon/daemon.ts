@@ -12,7 +12,7 @@ import { sendHealth, sendReadiness, type Readiness } from '../http/health.js';
 import { createHttpServer } from '../http/server.js';
 import type { Logger } from '../observability/logger.js';
 import { checkRebinding, isLoopback } from '../security/dns-rebinding.js';
-import { sendWireError } from '../http/respond.js';
+import { sendWireError, setRefusalObserver } from '../http/respond.js';
 import { SessionHost } from '../session/session-host.js';
 import { childSpecFrom, serverNameFrom } from '../supervisor/child-spec.js';
 import { SpawnHealth } from '../supervisor/spawn-health.js';
@@ -44,6 +44,7 @@ export class Daemon {
       logger: this.logger,
       acceptingSessions: () => this.lifecycle.acceptingSessions(),
     };
+    setRefusalObserver((reason, status) => this.logger.debug({ reason, status }, 'request refused'));
     const guardRebinding = isLoopback(config.host);
     this.server = createHttpServer(
       [

@@ -17,7 +17,6 @@ export const WIRE_ERRORS = {
   BATCH_REFUSED: { status: 400, code: -32600, message: 'Invalid Request: JSON-RPC batches are not accepted' },
   EMPTY_BATCH: { status: 400, code: -32600, message: 'Invalid Request: empty batch' },
   INITIALIZE_WITH_SESSION: { status: 400, code: -32600, message: 'Invalid Request: initialize must not carry Mcp-Session-Id' },
-  INITIALIZE_NOT_ALONE: { status: 400, code: -32600, message: 'Invalid Request: initialize must be the only message in its POST' },
   SESSION_ID_REQUIRED: { status: 400, code: -32000, message: 'Bad Request: Mcp-Session-Id header is required' },
   SESSION_ID_MALFORMED: { status: 400, code: -32000, message: 'Bad Request: Mcp-Session-Id must be visible ASCII' },
   UNSUPPORTED_PROTOCOL_VERSION: { status: 400, code: -32000, message: 'Bad Request: unsupported MCP-Protocol-Version' },
@@ -64,6 +63,6 @@ export function wireError(
   return {
     jsonrpc: '2.0',
     id,
-    error: { code: spec.code, message: detail ? `${spec.message}: ${detail}` : spec.message, data: { reason, ...data } },
+    error: { code: spec.code, message: detail ? `${spec.message}: ${detail}` : spec.message, data: { ...data, reason } },
   };
 }

@@ -17,6 +17,15 @@ export function sendJson(res: ServerResponse, status: number, body: string, head
   res.end(body);
 }
 
+type RefusalObserver = (reason: WireErrorReason, status: number) => void;
+
+let observeRefusal: RefusalObserver = () => undefined;
+
+/** Told of every refusal sent (the daemon logs them; metrics will count them). */
+export function setRefusalObserver(observer: RefusalObserver): void {
+  observeRefusal = observer;
+}
+
 /** Answers the whole HTTP request with a registry error and its status. */
 export function sendWireError(
   res: ServerResponse,
@@ -24,5 +33,7 @@ export function sendWireError(
   options: { id?: JsonRpcId; detail?: string; headers?: Headers } = {},
 ): void {
   const body = wireError(reason, options.id ?? null, options.detail);
-  sendJson(res, WIRE_ERRORS[reason].status, JSON.stringify(body), options.headers);
+  const status = WIRE_ERRORS[reason].status;
+  observeRefusal(reason, status);
+  sendJson(res, status, JSON.stringify(body), options.headers);
 }

@@ -14,11 +14,23 @@ export function childSpecFrom(config: SidecarConfig, command: readonly string[])
   return { command: program as string, args, cwd: config.cwd, env: childEnvironment(config) };
 }
 
-/** The server name for logs: --name, else the command's base name, else "demo". */
+/** Launchers whose first operand, not themselves, names the server (`npx -y some-server`). */
+const LAUNCHERS = new Set(['node', 'nodejs', 'npx', 'uvx', 'uv', 'python', 'python3', 'bun', 'bunx', 'deno', 'pnpm', 'sh', 'bash', 'docker']);
+
+/**
+ * The server name for logs: --name, else what the command runs (`npx -y @scope/server-x` →
+ * `server-x`, `node dist/server.js` → `server`), else "demo".
+ */
 export function serverNameFrom(config: SidecarConfig, command: readonly string[]): string {
   if (config.name) return config.name;
-  if (command.length === 0) return 'demo';
-  return path.basename(command[0] as string);
+  const [program, ...args] = command;
+  if (program === undefined) return 'demo';
+  const base = path.basename(program);
+  if (!LAUNCHERS.has(base)) return base;
+  const operand = args.find((arg) => !arg.startsWith('-') && arg !== 'run' && arg !== 'exec');
+  if (operand === undefined || base === 'sh' || base === 'bash') return base;
+  const name = path.basename(operand.replace(/@[^/@]*$/, '')).replace(/\.(m?js|cjs|ts|py)$/, '');
+  return name || base;
 }
 
 /**

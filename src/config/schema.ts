@@ -40,6 +40,10 @@ export interface SidecarConfig {
   watchdogIntervalMs: number;
   memoryMaxBytes: number;
   memoryMaxTotalBytes: number;
+  metricsPort: number | undefined;
+  status: boolean;
+  logToolArgs: boolean;
+  pingIntervalMs: number;
 }
 
 export interface OptionSpec {
@@ -79,6 +83,14 @@ function count(min: number) {
     const value = Number(raw);
     return /^\d+$/.test(raw.trim()) && Number.isSafeInteger(value) && value >= min ? value : undefined;
   };
+}
+
+const TRUE = new Set(['true', '1', 'yes', 'on']);
+const FALSE = new Set(['false', '0', 'no', 'off']);
+
+function bool(raw: string): boolean | undefined {
+  const lower = raw.trim().toLowerCase();
+  return TRUE.has(lower) ? true : FALSE.has(lower) ? false : undefined;
 }
 
 function envPairs(raw: string, previous: unknown): Record<string, string> | undefined {
@@ -248,12 +260,40 @@ export const OPTIONS: readonly OptionSpec[] = [
     description: 'while all children together use more than this, new sessions get 503',
     default: Infinity, defaultText: 'infinity', accepts: `${SIZE_FORMAT}, or infinity`, parse: sizeOrInfinity,
   },
+  // Observability.
+  {
+    key: 'metricsPort', flags: '--metrics-port <number>', env: 'MCP_SIDECAR_METRICS_PORT',
+    description: 'serve /metrics (and /status) on this port of --host instead of the main port, to keep them internal',
+    default: undefined, defaultText: 'the main port', accepts: 'an integer from 0 to 65535',
+    parse: (raw) => {
+      const port = Number(raw);
+      return /^\d+$/.test(raw.trim()) && port <= 65535 ? port : undefined;
+    },
+  },
+  {
+    key: 'status', flags: '--status [enabled]', env: 'MCP_SIDECAR_STATUS',
+    description: 'serve GET /status: every session with its child, age, idle time, requests in flight, RSS, restarts and last stderr lines',
+    default: false, defaultText: 'off', accepts: 'true or false (the bare flag: true)', parse: bool,
+  },
+  {
+    key: 'logToolArgs', flags: '--log-tool-args [enabled]', env: 'MCP_SIDECAR_LOG_TOOL_ARGS',
+    description: 'put tool-call arguments in the audit log, with values under secret-looking keys redacted',
+    default: false, defaultText: 'off', accepts: 'true or false (the bare flag: true)', parse: bool,
+  },
+  {
+    key: 'pingIntervalMs', flags: '--ping-interval <duration>', env: 'MCP_SIDECAR_PING_INTERVAL',
+    description: 'send MCP ping to children idle this long; one that does not answer within the interval is hung: stopped (timeout) and restarted per --restart',
+    default: Infinity, defaultText: 'infinity', accepts: `${DURATION_FORMAT}, above zero (infinity: off)`, parse: positiveDuration,
+  },
 ];
 
 /** Rules between options; each broken one is a sentence naming the options and values. */
 export function checkConfig(config: SidecarConfig): string | undefined {
   if (config.poolMax !== 0 && config.poolMax < config.poolMin) {
     return `option '--pool-max' value ${config.poolMax} is below --pool-min ${config.poolMin}. Expected at least ${config.poolMin}.`;
+  }
+  if (config.metricsPort !== undefined && config.metricsPort !== 0 && config.metricsPort === config.port) {
+    return `option '--metrics-port' value ${config.metricsPort} is the main port. Expected another port, or leave it unset to serve metrics on the main port.`;
   }
   return undefined;
 }

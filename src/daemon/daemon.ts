@@ -7,9 +7,11 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { SidecarConfig } from '../config/schema.js';
 import { formatDuration } from '../config/duration.js';
-import { SidecarError } from '../errors/local.js';
 import { sendHealth, sendReadiness, type Readiness } from '../http/health.js';
-import { createHttpServer } from '../http/server.js';
+import { closeServer, listenOn, urlOf } from '../http/listen.js';
+import { metricsRoute, statusRoute } from '../http/metrics-endpoints.js';
+import { createHttpServer, type Route } from '../http/server.js';
+import { contextOf } from '../observability/request-context.js';
 import type { Logger } from '../observability/logger.js';
 import { checkRebinding, isLoopback } from '../security/dns-rebinding.js';
 import { sendWireError, setRefusalObserver } from '../http/respond.js';
@@ -29,6 +31,8 @@ export class Daemon {
   private readonly config: SidecarConfig;
   private readonly logger: Logger;
   private readonly server: Server;
+  /** A second server for /metrics and /status when --metrics-port is set. */
+  private readonly metricsServer: Server | undefined;
   private sweeper: NodeJS.Timeout | undefined;
   private drainCut: (() => void) | undefined;
   private shutdownDone: Promise<void> | undefined;
@@ -44,7 +48,13 @@ export class Daemon {
       logger: this.logger,
       acceptingSessions: () => this.lifecycle.acceptingSessions(),
     };
-    setRefusalObserver((reason, status) => this.logger.debug({ reason, status }, 'request refused'));
+    setRefusalObserver((reason, status, res) => {
+      this.sessions.metrics.refused(reason, status);
+      this.logger.debug({ reason, status, ...contextOf(res.req) }, 'request refused');
+    });
+    const internal: Route[] = [metricsRoute(this.sessions.metrics.registry)];
+    if (config.status) internal.push(statusRoute(() => this.sessions.status()));
+    this.metricsServer = config.metricsPort === undefined ? undefined : createHttpServer(internal, this.logger);
     const guardRebinding = isLoopback(config.host);
     this.server = createHttpServer(
       [
@@ -59,6 +69,7 @@ export class Daemon {
         },
         { path: '/healthz', methods: ['GET', 'HEAD'], handle: (_req, res) => sendHealth(res, this.lifecycle.phase) },
         { path: '/readyz', methods: ['GET', 'HEAD'], handle: (_req, res) => sendReadiness(res, this.readiness()) },
+        ...(this.metricsServer ? [] : internal),
       ],
       this.logger,
     );
@@ -66,27 +77,23 @@ export class Daemon {
 
   /** Starts listening; rejects with LISTEN_FAILED (address in use, permission) in one sentence. */
   async listen(): Promise<AddressInfo> {
-    await new Promise<void>((resolve, reject) => {
-      const onError = (error: NodeJS.ErrnoException): void => {
-        reject(new SidecarError('LISTEN_FAILED', `cannot listen on ${this.config.host}:${this.config.port}: ${error.code ?? error.message}`, { cause: error }));
-      };
-      this.server.once('error', onError);
-      this.server.listen(this.config.port, this.config.host, () => {
-        this.server.off('error', onError);
-        resolve();
-      });
-    });
+    const address = await listenOn(this.server, this.config.host, this.config.port);
     this.server.on('error', (error) => this.logger.error({ err: error }, 'http server error'));
-    const address = this.server.address() as AddressInfo;
+    if (this.metricsServer) {
+      const metricsAddress = await listenOn(this.metricsServer, this.config.host, this.config.metricsPort ?? 0).catch(async (error: unknown) => {
+        await closeServer(this.server);
+        throw error;
+      });
+      this.logger.info({ url: urlOf(metricsAddress, '/metrics'), port: metricsAddress.port }, 'metrics listening');
+    }
     this.lifecycle.advance('ready');
     this.sessions.start();
-    const { idleTimeoutMs, unusedIdleTimeoutMs, sessionTtlMs, requestTimeoutMs } = this.config;
-    const shortest = Math.min(idleTimeoutMs, unusedIdleTimeoutMs, sessionTtlMs, requestTimeoutMs);
+    const { idleTimeoutMs, unusedIdleTimeoutMs, sessionTtlMs, requestTimeoutMs, pingIntervalMs } = this.config;
+    const shortest = Math.min(idleTimeoutMs, unusedIdleTimeoutMs, sessionTtlMs, requestTimeoutMs, pingIntervalMs);
     this.sweeper = setInterval(() => this.sweep(), Math.min(MAX_SWEEP_MS, Math.max(20, Math.floor(shortest / 4))));
     this.sweeper.unref();
-    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     this.logger.info(
-      { address: address.address, port: address.port, url: `http://${host}:${address.port}${this.config.path}`, idleTimeout: formatDuration(this.config.idleTimeoutMs) },
+      { address: address.address, port: address.port, url: urlOf(address, this.config.path), idleTimeout: formatDuration(this.config.idleTimeoutMs) },
       'listening',
     );
     return address;
@@ -120,10 +127,7 @@ export class Daemon {
     this.logger.info({ drained, inFlight: registry.inFlight(), sessions: registry.size }, 'stopping children');
     if (this.sweeper) clearInterval(this.sweeper);
     await this.sessions.stopAll();
-    await new Promise<void>((resolve) => {
-      this.server.close(() => resolve());
-      this.server.closeAllConnections();
-    });
+    await Promise.all([closeServer(this.server), this.metricsServer ? closeServer(this.metricsServer) : undefined]);
     this.lifecycle.advance('stopped');
     this.logger.info('stopped');
   }
@@ -154,5 +158,6 @@ export class Daemon {
     const { ended, expired } = this.sessions.registry.sweep(now, this.config);
     if (ended > 0 || expired > 0) this.logger.debug({ ended, expired }, 'sweep');
     this.sessions.pool.trim(now);
+    if (this.config.pingIntervalMs !== Infinity) this.sessions.pingIdle(now, this.config.pingIntervalMs);
   }
 }

@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 
-export type BodyResult = { ok: true; body: string } | { ok: false; reason: 'too-large' | 'aborted' };
+export type BodyResult = { ok: true; body: string; bytes: number } | { ok: false; reason: 'too-large' | 'aborted' };
 
 export function readBody(req: IncomingMessage, maxBytes: number): Promise<BodyResult> {
   const declared = Number(req.headers['content-length']);
@@ -32,7 +32,7 @@ export function readBody(req: IncomingMessage, maxBytes: number): Promise<BodyRe
       }
       chunks.push(chunk);
     });
-    req.on('end', () => finish({ ok: true, body: chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8') }));
+    req.on('end', () => finish({ ok: true, bytes: size, body: chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8') }));
     req.on('error', () => finish({ ok: false, reason: 'aborted' }));
     req.on('close', () => finish({ ok: false, reason: 'aborted' }));
   });

@@ -17,7 +17,7 @@ export function sendJson(res: ServerResponse, status: number, body: string, head
   res.end(body);
 }
 
-type RefusalObserver = (reason: WireErrorReason, status: number) => void;
+type RefusalObserver = (reason: WireErrorReason, status: number, res: ServerResponse) => void;
 
 let observeRefusal: RefusalObserver = () => undefined;
 
@@ -34,6 +34,6 @@ export function sendWireError(
 ): void {
   const body = wireError(reason, options.id ?? null, options.detail);
   const status = WIRE_ERRORS[reason].status;
-  observeRefusal(reason, status);
+  observeRefusal(reason, status, res);
   sendJson(res, status, JSON.stringify(body), options.headers);
 }

@@ -4,6 +4,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from '../observability/logger.js';
+import { assignContext } from '../observability/request-context.js';
 import { sendWireError } from './respond.js';
 
 export type Handler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
@@ -24,6 +25,7 @@ function pathOf(url: string | undefined): string {
 export function createHttpServer(routes: readonly Route[], logger: Logger): Server {
   const byPath = new Map(routes.map((route) => [route.path, route]));
   const server = createServer((req, res) => {
+    res.setHeader('x-request-id', assignContext(req).requestId);
     const route = byPath.get(pathOf(req.url));
     if (!route) return sendWireError(res, 'NOT_FOUND', { detail: 'no such path' });
     if (!route.methods.includes(req.method ?? '')) {

@@ -8,7 +8,8 @@
 export interface LineFramerOptions {
   maxLineBytes: number;
   mode: 'drop' | 'truncate';
-  onLine(line: string, truncatedBytes: number): void;
+  /** One line, without its newline; `bytes` is its size as received (before any cut). */
+  onLine(line: string, truncatedBytes: number, bytes: number): void;
   /** Called in `drop` mode once per oversized line, with its full length in bytes. */
   onOversize?(bytes: number): void;
 }
@@ -96,7 +97,7 @@ export class LineFramer {
 
   private emit(line: Buffer, truncatedBytes: number): void {
     const length = line.length > 0 && line[line.length - 1] === CARRIAGE_RETURN ? line.length - 1 : line.length;
-    this.options.onLine(line.toString('utf8', 0, length), truncatedBytes);
+    this.options.onLine(line.toString('utf8', 0, length), truncatedBytes, length);
   }
 
   private reset(): void {

@@ -28,11 +28,12 @@ export type JsonRpcMessage = JsonRpcRequest | JsonRpcNotification | JsonRpcRespo
 
 export type MessageKind = 'request' | 'notification' | 'response';
 
-/** A message with the exact text it arrived as. */
+/** A message with the exact text it arrived as, and that text's size in bytes. */
 export interface Framed<M extends JsonRpcMessage = JsonRpcMessage> {
   kind: MessageKind;
   message: M;
   raw: string;
+  bytes: number;
 }
 
 function isId(value: unknown): value is JsonRpcId {
@@ -62,7 +63,7 @@ export function classify(value: unknown): MessageKind | undefined {
 }
 
 /** Parses one line into a framed message, or `undefined` when it is not JSON-RPC. Never throws. */
-export function parseLine(raw: string): Framed | undefined {
+export function parseLine(raw: string, bytes = raw.length): Framed | undefined {
   let value: unknown;
   try {
     value = JSON.parse(raw);
@@ -70,7 +71,7 @@ export function parseLine(raw: string): Framed | undefined {
     return undefined; // Not JSON: the caller logs and drops it.
   }
   const kind = classify(value);
-  return kind ? { kind, message: value as JsonRpcMessage, raw } : undefined;
+  return kind ? { kind, message: value as JsonRpcMessage, raw, bytes } : undefined;
 }
 
 export function isRequest(framed: Framed): framed is Framed<JsonRpcRequest> {

@@ -5,7 +5,9 @@
  */
 import type { SidecarConfig } from '../config/schema.js';
 import type { WireErrorReason } from '../errors/wire.js';
+import { auditToolCall } from '../observability/audit-log.js';
 import type { Logger } from '../observability/logger.js';
+import { Metrics } from '../observability/metrics.js';
 import { ChildProcess, type ChildOptions, type ChildSpec } from '../supervisor/child-process.js';
 import { describeExit } from '../supervisor/exit-record.js';
 import { MemoryWatchdog } from '../supervisor/memory-watchdog.js';
@@ -14,7 +16,7 @@ import type { SpawnHealth } from '../supervisor/spawn-health.js';
 import { WarmPool } from '../supervisor/warm-pool.js';
 import { DEFAULT_HELD_LIMITS } from './held-messages.js';
 import { SessionRegistry } from './registry.js';
-import { Session, type SessionOptions } from './session.js';
+import { Session, type RequestDone, type SessionObserver, type SessionOptions } from './session.js';
 import { newSessionId } from './session-id.js';
 
 export type TransportName = 'streamable-http';
@@ -37,6 +39,7 @@ export class SessionHost {
   readonly watchdog: MemoryWatchdog;
   /** Every child alive: spares and those bound to sessions. */
   readonly children = new Set<ChildProcess>();
+  readonly metrics: Metrics;
   private readonly config: SidecarConfig;
   private readonly spec: ChildSpec;
   private readonly childOptions: ChildOptions;
@@ -48,7 +51,20 @@ export class SessionHost {
     this.spec = spec;
     this.spawnHealth = spawnHealth;
     this.logger = logger;
-    this.childOptions = { maxMessageBytes: config.maxMessageBytes, timeoutStopMs: config.timeoutStopMs, killSignal: 'SIGTERM' };
+    this.metrics = new Metrics({
+      sessionsByTransport: () => this.countSessions(),
+      childrenByState: () => this.countChildren(),
+      poolSpares: () => this.pool.size,
+      inFlight: () => this.registry.inFlight(),
+      childrenRssBytes: () => this.watchdog.totalBytes,
+    });
+    const metrics = this.metrics;
+    this.childOptions = {
+      maxMessageBytes: config.maxMessageBytes,
+      timeoutStopMs: config.timeoutStopMs,
+      killSignal: 'SIGTERM',
+      observer: { exited: (record) => metrics.childExited(record), stderrLine: (logged) => metrics.stderrLine(logged) },
+    };
     const restart = restartPolicyFrom(config);
     this.sessionOptions = {
       held: DEFAULT_HELD_LIMITS,
@@ -56,12 +72,15 @@ export class SessionHost {
       maxInFlight: config.maxInFlight,
       restart,
       replayTimeoutMs: Math.min(config.requestTimeoutMs, 60_000),
+      observer: this.sessionObserver(),
+      logToolArgs: config.logToolArgs,
     };
-    this.pool = new WarmPool(() => this.spawn(this.logger), { min: config.poolMin, max: config.poolMax, idleTimeoutMs: config.idleTimeoutMs, backoff: restart }, logger);
+    this.pool = new WarmPool(() => this.spawn(this.logger), { min: config.poolMin, max: config.poolMax, idleTimeoutMs: config.idleTimeoutMs, backoff: restart, onTake: (hit) => metrics.poolTake(hit) }, logger);
     this.watchdog = new MemoryWatchdog(() => this.children, {
       intervalMs: config.watchdogIntervalMs,
       memoryMaxBytes: config.memoryMaxBytes,
       memoryMaxTotalBytes: config.memoryMaxTotalBytes,
+      onStop: () => metrics.watchdogStopped(),
     }, logger);
   }
 
@@ -93,6 +112,7 @@ export class SessionHost {
       onInitialized: () => this.spawnHealth.recordSuccess(),
     }, { ...this.sessionOptions, launch: () => this.launch(logger) });
     this.registry.add(session);
+    this.metrics.sessionStarted(transport);
     logger.info({ transport, pid: session.pid, warm: spare !== undefined }, 'session opened');
     return session;
   }
@@ -101,6 +121,80 @@ export class SessionHost {
   async stopAll(): Promise<void> {
     this.watchdog.stop();
     await Promise.all([this.pool.stop(), this.registry.endAll('shutdown')]);
+  }
+
+  /** Sends MCP ping to children idle for `intervalMs`; one that does not answer is stopped as hung. */
+  pingIdle(now: number, intervalMs: number): void {
+    for (const session of this.registry.values()) session.pingIfIdle(now, intervalMs);
+  }
+
+  /** What GET /status shows. */
+  status(now = Date.now()): object {
+    const sessions = [...this.registry.values()].map((session) => ({
+      id: session.id,
+      transport: session.transport,
+      pid: session.pid,
+      ageMs: now - session.createdAt,
+      idleMs: now - session.lastActivityAt,
+      inFlight: session.inFlight,
+      rssBytes: session.child.rssBytes,
+      restarts: session.restarts,
+      protocolVersion: session.protocolVersion,
+      stderr: session.child.stderr.tail().slice(-5),
+    }));
+    return {
+      sessions,
+      pool: { spares: this.pool.size, min: this.config.poolMin, max: this.config.poolMax, hits: this.pool.hits, misses: this.pool.misses },
+      children: Object.fromEntries(this.countChildren()),
+      memory: { childrenRssBytes: this.watchdog.totalBytes, memoryMaxBytes: this.config.memoryMaxBytes, memoryMaxTotalBytes: this.config.memoryMaxTotalBytes },
+      limits: {
+        maxSessions: this.config.maxSessions,
+        maxInFlight: this.config.maxInFlight,
+        idleTimeoutMs: this.config.idleTimeoutMs,
+        sessionTtlMs: this.config.sessionTtlMs,
+        requestTimeoutMs: this.config.requestTimeoutMs,
+      },
+    };
+  }
+
+  private sessionObserver(): SessionObserver {
+    const metrics = (): Metrics => this.metrics;
+    return {
+      requestDone: (session, done) => this.requestDone(session, done),
+      bytesIn: (bytes) => metrics().messageIn(bytes),
+      bytesOut: (bytes) => metrics().messageOut(bytes),
+      dropped: (count) => metrics().messagesDropped(count),
+      restarted: () => metrics().childRestarted(),
+    };
+  }
+
+  private requestDone(session: Session, done: RequestDone): void {
+    this.metrics.requestDone(done.method, done.tool, done.outcome, done.durationMs / 1000);
+    if (done.tool === undefined) return;
+    auditToolCall(session.logger, {
+      tool: done.tool,
+      durationMs: done.durationMs,
+      outcome: done.outcome,
+      ...(done.errorCode !== undefined ? { errorCode: done.errorCode } : {}),
+      ...(done.context ? { requestId: done.context.requestId, ...(done.context.traceId ? { traceId: done.context.traceId } : {}) } : {}),
+      ...(done.arguments !== undefined ? { arguments: done.arguments } : {}),
+    });
+  }
+
+  private countSessions(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const session of this.registry.values()) counts.set(session.transport, (counts.get(session.transport) ?? 0) + 1);
+    return counts;
+  }
+
+  private countChildren(): Map<string, number> {
+    const counts = new Map<string, number>([['spare', 0], ['running', 0], ['stopping', 0]]);
+    for (const child of this.children) {
+      if (!child.alive) continue;
+      const state = child.stopping ? 'stopping' : this.pool.has(child) ? 'spare' : 'running';
+      counts.set(state, (counts.get(state) ?? 0) + 1);
+    }
+    return counts;
   }
 
   private launch(logger: Logger): ChildProcess {

@@ -10,10 +10,12 @@
 import type { Framed, JsonRpcId, JsonRpcNotification, JsonRpcRequest, JsonRpcResponse } from '../jsonrpc/message.js';
 import { progressTokenOf } from '../jsonrpc/message.js';
 import type { Logger } from '../observability/logger.js';
+import type { RequestOutcome } from '../observability/metrics.js';
+import type { RequestContext } from '../observability/request-context.js';
 import type { ChildProcess } from '../supervisor/child-process.js';
 import { describeExit, type ExitRecord, type StopReason } from '../supervisor/exit-record.js';
 import type { RestartPolicy } from '../supervisor/restart-policy.js';
-import { wireError, type WireErrorReason } from '../errors/wire.js';
+import { WIRE_ERRORS, wireError, type WireErrorReason } from '../errors/wire.js';
 import { HeldMessages, type HeldMessagesLimits } from './held-messages.js';
 import { InternalRequests } from './internal-requests.js';
 import { RecordedState } from './recorded-state.js';
@@ -26,6 +28,31 @@ export interface Pending {
   method: string;
   progressToken: JsonRpcId | undefined;
   startedAt: number;
+  /** For tools/call: the tool's name. */
+  tool: string | undefined;
+  /** For tools/call with --log-tool-args: its arguments. */
+  arguments?: unknown;
+  context: RequestContext | undefined;
+}
+
+/** A request's end, as metrics and the audit log see it. */
+export interface RequestDone {
+  method: string;
+  tool: string | undefined;
+  outcome: RequestOutcome;
+  durationMs: number;
+  errorCode?: number;
+  context: RequestContext | undefined;
+  arguments?: unknown;
+}
+
+/** What a session reports as it relays (metrics and the audit log listen). */
+export interface SessionObserver {
+  requestDone(session: Session, done: RequestDone): void;
+  bytesIn(bytes: number): void;
+  bytesOut(bytes: number): void;
+  dropped(count: number): void;
+  restarted(): void;
 }
 
 /** `accepted`: the request's stream will get an answer, from the child or, if it is gone, an error. */
@@ -48,6 +75,9 @@ export interface SessionOptions {
   replayTimeoutMs: number;
   /** A new child for this session, when its child must be replaced. */
   launch(): ChildProcess;
+  observer: SessionObserver;
+  /** Keep tools/call arguments for the audit log (--log-tool-args). */
+  logToolArgs: boolean;
 }
 
 type State = 'running' | 'restarting' | 'ended';
@@ -80,6 +110,9 @@ export class Session {
   private readonly held: HeldMessages;
   private state: State = 'running';
   private endReason: StopReason | undefined;
+  /** Last time the child sent anything: a child silent past --ping-interval is pinged. */
+  private lastChildActivityAt = Date.now();
+  private pinging = false;
   /** While a restart brings a new child up, client writes wait here; released when it is up or the session ends. */
   private gate: { promise: Promise<void>; release(): void } | undefined;
 
@@ -112,7 +145,7 @@ export class Session {
   }
 
   /** Sends a client request to the child; its answer will go to `sink`. */
-  async submitRequest(framed: Framed<JsonRpcRequest>, sink: RequestSink): Promise<SubmitOutcome> {
+  async submitRequest(framed: Framed<JsonRpcRequest>, sink: RequestSink, context?: RequestContext): Promise<SubmitOutcome> {
     const { id, method } = framed.message;
     if (this.pending.has(id)) return 'duplicate-id';
     if (this.pending.size >= this.options.maxInFlight) return 'too-many-in-flight';
@@ -121,7 +154,12 @@ export class Session {
       return 'accepted';
     }
     const progressToken = progressTokenOf(framed.message);
-    this.pending.set(id, { sink, method, progressToken, startedAt: Date.now() });
+    const params = framed.message.params;
+    const tool = method === 'tools/call' && typeof params?.name === 'string' ? params.name : undefined;
+    const pending: Pending = { sink, method, progressToken, startedAt: Date.now(), tool, context };
+    if (tool !== undefined && this.options.logToolArgs) pending.arguments = params?.arguments;
+    this.pending.set(id, pending);
+    this.options.observer.bytesIn(framed.bytes);
     if (progressToken !== undefined) this.progress.set(progressToken, sink);
     this.lastActivityAt = Date.now();
     if (method !== 'initialize') this.requestsAfterInitialize++;
@@ -135,6 +173,7 @@ export class Session {
   async forward(framed: Framed<JsonRpcNotification | JsonRpcResponse>): Promise<boolean> {
     if (this.state === 'ended') return false;
     this.lastActivityAt = Date.now();
+    this.options.observer.bytesIn(framed.bytes);
     if (framed.kind === 'notification') {
       this.recorded.observe(framed);
       this.onClientNotification(framed.message as JsonRpcNotification);
@@ -179,12 +218,35 @@ export class Session {
       if (now - pending.startedAt < timeoutMs) continue;
       expired++;
       this.settle(id);
+      this.finish(pending, 'timeout', WIRE_ERRORS.REQUEST_TIMEOUT.code);
       this.answer(pending.sink, wireError('REQUEST_TIMEOUT', id, `no answer within ${timeoutMs}ms (--request-timeout)`));
       const cancel = { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason: 'request timeout' } };
       void this.write(JSON.stringify(cancel));
-      this.logger.warn({ id, method: pending.method, timeoutMs }, 'request timed out; cancelled at the child');
+      this.logger.warn({ id, method: pending.method, timeoutMs, ...pending.context }, 'request timed out; cancelled at the child');
     }
     return expired;
+  }
+
+  /**
+   * Pings a child that has been silent for `intervalMs` with nothing in flight; one that does not
+   * answer within the interval (at most 30 s) is hung: stopped with result `timeout`, and the
+   * restart policy takes it from there.
+   */
+  pingIfIdle(now: number, intervalMs: number): void {
+    if (this.state !== 'running' || !this.initialized || this.pinging || this.pending.size > 0) return;
+    if (now - this.lastChildActivityAt < intervalMs) return;
+    this.pinging = true;
+    const child = this.child;
+    const ping = this.internal.create('ping', undefined, Math.min(intervalMs, 30_000));
+    void child.write(ping.raw);
+    ping.answer.then(
+      () => { this.lastChildActivityAt = Date.now(); },
+      (error: Error) => {
+        if (this.child !== child || !child.alive || this.state !== 'running') return;
+        this.logger.warn({ err: error.message }, 'child did not answer ping: treating it as hung and stopping it');
+        void child.stop('timeout');
+      },
+    ).finally(() => { this.pinging = false; });
   }
 
   /**
@@ -215,6 +277,11 @@ export class Session {
   private attach(child: ChildProcess): void {
     this.child = child;
     child.bindLogger(this.logger);
+    // A stderr line belongs to a request when that request is the only one in flight.
+    child.stderr.context = () => {
+      if (this.pending.size !== 1) return undefined;
+      return (this.pending.values().next().value as Pending).context;
+    };
     child.handlers = {
       onMessage: (framed) => {
         if (this.child === child) this.fromChild(framed);
@@ -233,10 +300,12 @@ export class Session {
     const pending = this.pending.get(requestId);
     if (!pending) return;
     this.settle(requestId);
+    this.finish(pending, 'cancelled');
     pending.sink.abandon(requestId);
   }
 
   private fromChild(framed: Framed): void {
+    this.lastChildActivityAt = Date.now();
     if (framed.kind === 'response') {
       const response = framed.message as JsonRpcResponse;
       if (!this.internal.settle(response.id, response)) this.onChildResponse(framed as Framed<JsonRpcResponse>);
@@ -255,6 +324,9 @@ export class Session {
     }
     this.settle(id);
     this.lastActivityAt = Date.now();
+    const error = framed.message.error;
+    const isError = pending.tool !== undefined && (framed.message.result as { isError?: unknown } | undefined)?.isError === true;
+    this.finish(pending, error ? 'error' : isError ? 'is-error' : 'success', error?.code);
     if (pending.method === 'initialize') this.onInitializeAnswered(framed.message);
     this.route(framed, pending.sink);
   }
@@ -274,18 +346,21 @@ export class Session {
 
   private route(framed: Framed, sink: MessageSink | undefined): void {
     if (sink?.open) {
+      this.options.observer.bytesOut(framed.bytes);
       sink.deliver(framed);
       return;
     }
     if (framed.kind === 'response') {
       // Its client went away; the spec lets the answer go, but we say so.
       this.droppedMessages++;
+      this.options.observer.dropped(1);
       this.logger.debug({ id: (framed.message as JsonRpcResponse).id }, 'answer for a closed stream dropped');
       return;
     }
     const evicted = this.held.hold(framed);
     if (evicted > 0) {
       this.droppedMessages += evicted;
+      this.options.observer.dropped(evicted);
       this.logger.warn({ evicted, held: this.held.size, evictedTotal: this.held.evicted }, 'no open stream for child messages; oldest held messages dropped');
     }
   }
@@ -298,14 +373,26 @@ export class Session {
   }
 
   private answer(sink: RequestSink, body: ReturnType<typeof wireError>): void {
-    sink.deliver({ kind: 'response', message: body as JsonRpcResponse, raw: JSON.stringify(body) });
+    const raw = JSON.stringify(body);
+    sink.deliver({ kind: 'response', message: body as JsonRpcResponse, raw, bytes: raw.length });
+  }
+
+  private finish(pending: Pending, outcome: RequestOutcome, errorCode?: number): void {
+    const done: RequestDone = { method: pending.method, tool: pending.tool, outcome, durationMs: Date.now() - pending.startedAt, context: pending.context };
+    if (errorCode !== undefined) done.errorCode = errorCode;
+    if (pending.arguments !== undefined) done.arguments = pending.arguments;
+    this.options.observer.requestDone(this, done);
   }
 
   private failPending(reason: WireErrorReason, detail: string, data?: Record<string, unknown>): void {
     const waiting = [...this.pending.entries()];
     this.pending.clear();
     this.progress.clear();
-    for (const [id, pending] of waiting) this.answer(pending.sink, wireError(reason, id, detail, data));
+    const outcome: RequestOutcome = reason === 'SESSION_ENDED' ? 'session-ended' : 'error';
+    for (const [id, pending] of waiting) {
+      this.finish(pending, outcome, WIRE_ERRORS[reason].code);
+      this.answer(pending.sink, wireError(reason, id, detail, data));
+    }
   }
 
   private onChildExit(record: ExitRecord): void {
@@ -337,6 +424,7 @@ export class Session {
   private restart(record: ExitRecord, delayMs: number): void {
     this.state = 'restarting';
     this.restarts++;
+    this.options.observer.restarted();
     if (!this.gate) {
       let release = (): void => undefined;
       const promise = new Promise<void>((resolve) => { release = resolve; });

@@ -25,6 +25,8 @@ export interface ChildOptions {
   timeoutStopMs: number;
   killSignal: NodeJS.Signals;
   stderr?: StderrCaptureOptions;
+  /** Told of every exit record and every stderr line (metrics). */
+  observer?: { exited(record: ExitRecord): void; stderrLine(logged: boolean): void };
 }
 
 export interface ChildHandlers {
@@ -62,7 +64,7 @@ export class ChildProcess {
   handlers: ChildHandlers;
   private leaderAlive = true;
   private stopReason: StopReason | undefined;
-  private stopping: Promise<ExitRecord> | undefined;
+  private stopRequested: Promise<ExitRecord> | undefined;
   /** The leader's own end: its exit code and signal, or why it never started. */
   private readonly leaderExit: Promise<{ exitCode: number | null; signal: string | null; error?: Error }>;
 
@@ -87,6 +89,7 @@ export class ChildProcess {
     this.pid = this.subprocess.pid;
     this.logger = logger.child({ pid: this.pid });
     this.stderr = new StderrCapture(this.logger, options.stderr ?? DEFAULT_STDERR_CAPTURE);
+    if (options.observer) this.stderr.onCounted = options.observer.stderrLine;
     this.leaderExit = once(this.subprocess, 'exit').then(
       ([exitCode, signal]) => ({ exitCode: exitCode as number | null, signal: signal as string | null }),
       (error: Error) => ({ exitCode: null, signal: null, error }),
@@ -100,6 +103,11 @@ export class ChildProcess {
   bindLogger(logger: Logger): void {
     this.logger = logger.child({ pid: this.pid });
     this.stderr.logger = this.logger;
+  }
+
+  /** Asked to stop and on its way down. */
+  get stopping(): boolean {
+    return this.stopRequested !== undefined && this.leaderAlive;
   }
 
   /** The process is still there (it may be on its way down). */
@@ -127,12 +135,12 @@ export class ChildProcess {
 
   /** Stops the child down the ladder; every caller gets the same exit record. */
   stop(reason: StopReason): Promise<ExitRecord> {
-    if (this.stopping) return this.stopping;
+    if (this.stopRequested) return this.stopRequested;
     const pid = this.pid;
     // Already gone on its own: the record says how, not that we stopped it.
     if (!this.leaderAlive || pid === undefined) return this.exited;
     this.stopReason = reason;
-    this.stopping = runStopLadder(
+    this.stopRequested = runStopLadder(
       {
         pid,
         closeStdin: () => this.subprocess.stdin?.end(),
@@ -141,7 +149,7 @@ export class ChildProcess {
       },
       { timeoutStopMs: this.options.timeoutStopMs, killSignal: this.options.killSignal },
     ).then(() => this.exited);
-    return this.stopping;
+    return this.stopRequested;
   }
 
   private stoppedBy: ExitRecord['stoppedBy'];
@@ -151,7 +159,7 @@ export class ChildProcess {
     const framer = new LineFramer({
       maxLineBytes: this.options.maxMessageBytes,
       mode: 'drop',
-      onLine: (line) => this.onStdoutLine(line),
+      onLine: (line, _truncated, bytes) => this.onStdoutLine(line, bytes),
       onOversize: (bytes) => this.logger.warn({ bytes, max: this.options.maxMessageBytes }, 'child stdout line over --max-message-size dropped'),
     });
     stdout?.on('data', (chunk: Buffer) => framer.push(chunk));
@@ -163,9 +171,9 @@ export class ChildProcess {
     stderr?.on('error', (error) => this.logger.debug({ err: error }, 'child stderr error'));
   }
 
-  private onStdoutLine(line: string): void {
+  private onStdoutLine(line: string, bytes: number): void {
     if (line.trim() === '') return;
-    const framed = parseLine(line);
+    const framed = parseLine(line, bytes);
     if (!framed) {
       this.logger.warn({ stream: 'stdout', line: line.length > 512 ? `${line.slice(0, 512)}…` : line }, 'child stdout line is not JSON-RPC; dropped');
       return;
@@ -195,6 +203,7 @@ export class ChildProcess {
     );
     // Tell the session first (its client is waiting), then reap what the leader left in its group:
     // no orphan outlives its session, and `exited` settles only once the group is empty.
+    this.options.observer?.exited(record);
     this.handlers.onExit(record);
     if (this.pid !== undefined) {
       await reapGroup(this.pid, this.options.killSignal, this.options.timeoutStopMs).catch((error: unknown) => {

@@ -13,6 +13,7 @@ export interface WatchdogOptions {
   intervalMs: number;
   memoryMaxBytes: number;
   memoryMaxTotalBytes: number;
+  onStop?(): void;
 }
 
 export class MemoryWatchdog {
@@ -59,6 +60,7 @@ export class MemoryWatchdog {
       total += rss;
       if (rss > this.options.memoryMaxBytes) {
         this.stops++;
+        this.options.onStop?.();
         child.logger.warn(
           { rssBytes: rss, memoryMaxBytes: this.options.memoryMaxBytes },
           `child over --memory-max (${formatSize(rss)} > ${formatSize(this.options.memoryMaxBytes)}); stopping it`,

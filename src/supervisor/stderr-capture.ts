@@ -30,6 +30,10 @@ const DROP_REPORT_INTERVAL_MS = 1000;
 export class StderrCapture {
   /** Replaced when the child is bound to a session. */
   logger: Logger;
+  /** Correlation for the next lines (the one request in flight on the session), if any. */
+  context: () => object | undefined = () => undefined;
+  /** Told of each line: logged, or dropped by the rate limit. */
+  onCounted?: (logged: boolean) => void;
   private readonly options: StderrCaptureOptions;
   private readonly framer: LineFramer;
   private readonly tailRing: string[] = [];
@@ -73,11 +77,15 @@ export class StderrCapture {
     if (!this.takeToken()) {
       this.dropped++;
       this.droppedSinceReport++;
+      this.onCounted?.(false);
       return;
     }
+    this.onCounted?.(true);
     if (Date.now() - this.reportedAt >= DROP_REPORT_INTERVAL_MS) this.reportDropped();
     this.logged++;
-    if (truncatedBytes > 0) this.logger.info({ stream: 'stderr', truncatedBytes }, line);
+    const context = this.context();
+    if (truncatedBytes > 0) this.logger.info({ stream: 'stderr', truncatedBytes, ...context }, line);
+    else if (context) this.logger.info({ stream: 'stderr', ...context }, line);
     else this.logger.info({ stream: 'stderr' }, line);
   }
 

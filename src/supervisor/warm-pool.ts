@@ -17,6 +17,8 @@ export interface WarmPoolOptions {
   /** Spares above `min` idle longer than this are stopped. */
   idleTimeoutMs: number;
   backoff: RestartPolicy;
+  /** Told of every take: a spare was there (hit) or not (miss). */
+  onTake?(hit: boolean): void;
 }
 
 interface Spare {
@@ -47,6 +49,10 @@ export class WarmPool {
     return this.spares.length;
   }
 
+  has(child: ChildProcess): boolean {
+    return this.spares.some((spare) => spare.child === child);
+  }
+
   get enabled(): boolean {
     return this.options.max > 0;
   }
@@ -62,11 +68,13 @@ export class WarmPool {
       const spare = this.spares.shift() as Spare;
       if (!spare.child.alive) continue;
       this.hits++;
+      this.options.onTake?.(true);
       this.failures = 0;
       this.refill();
       return spare.child;
     }
     this.misses++;
+    this.options.onTake?.(false);
     if (this.target < this.options.max) this.target++;
     this.refill();
     return undefined;

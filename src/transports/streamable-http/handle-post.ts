@@ -8,6 +8,7 @@ import { formatSize } from '../../config/size.js';
 import { readBody } from '../../http/read-body.js';
 import { sendJson, sendWireError } from '../../http/respond.js';
 import { classify, type Framed, type JsonRpcRequest } from '../../jsonrpc/message.js';
+import { contextOf } from '../../observability/request-context.js';
 import type { Session } from '../../session/session.js';
 import type { StreamableHttpContext } from './context.js';
 import { PostStream } from './post-stream.js';
@@ -28,7 +29,7 @@ export async function handlePost(req: IncomingMessage, res: ServerResponse, cont
     return;
   }
 
-  const framed = frame(body.body);
+  const framed = frame(body.body, body.bytes);
   if ('reason' in framed) return sendWireError(res, framed.reason, { id: framed.id });
 
   if (framed.kind === 'request' && (framed.message as JsonRpcRequest).method === 'initialize') {
@@ -42,7 +43,7 @@ export async function handlePost(req: IncomingMessage, res: ServerResponse, cont
   const session = context.sessions.registry.get(named.id);
   if (!session) return sendWireError(res, 'SESSION_NOT_FOUND');
 
-  if (framed.kind === 'request') return request(res, framed as Framed<JsonRpcRequest>, session);
+  if (framed.kind === 'request') return request(req, res, framed as Framed<JsonRpcRequest>, session);
   if (await session.forward(framed)) {
     res.writeHead(202).end();
     return;
@@ -52,7 +53,7 @@ export async function handlePost(req: IncomingMessage, res: ServerResponse, cont
 
 type FrameResult = Framed | { reason: 'PARSE_ERROR' | 'BATCH_REFUSED' | 'EMPTY_BATCH' | 'INVALID_MESSAGE'; id: string | number | null };
 
-function frame(text: string): FrameResult {
+function frame(text: string, bytes: number): FrameResult {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -67,7 +68,7 @@ function frame(text: string): FrameResult {
   }
   // The child reads one message per line: a pretty-printed body is re-serialized onto one.
   const raw = text.includes('\n') || text.includes('\r') ? JSON.stringify(value) : text;
-  return { kind, message: value as Framed['message'], raw };
+  return { kind, message: value as Framed['message'], raw, bytes };
 }
 
 async function initialize(req: IncomingMessage, res: ServerResponse, framed: Framed<JsonRpcRequest>, context: StreamableHttpContext): Promise<void> {
@@ -78,11 +79,11 @@ async function initialize(req: IncomingMessage, res: ServerResponse, framed: Fra
     return sendWireError(res, refused, { id: framed.message.id, headers: { 'retry-after': RETRY_AFTER_SECONDS } });
   }
   const session = context.sessions.open('streamable-http');
-  await session.submitRequest(framed, new PostStream(res, 1, session.id));
+  await session.submitRequest(framed, new PostStream(res, 1, session.id), contextOf(req));
 }
 
-async function request(res: ServerResponse, framed: Framed<JsonRpcRequest>, session: Session): Promise<void> {
-  const outcome = await session.submitRequest(framed, new PostStream(res, 1));
+async function request(req: IncomingMessage, res: ServerResponse, framed: Framed<JsonRpcRequest>, session: Session): Promise<void> {
+  const outcome = await session.submitRequest(framed, new PostStream(res, 1), contextOf(req));
   if (outcome === 'duplicate-id') {
     sendJson(res, 200, JSON.stringify(wireError('DUPLICATE_REQUEST_ID', framed.message.id)));
   } else if (outcome === 'too-many-in-flight') {

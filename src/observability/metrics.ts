@@ -1,0 +1,150 @@
+/**
+ * Every metric name and label, in one place. Components report events through the methods of
+ * `Metrics`; gauges read live state when Prometheus scrapes. Label values are bounded: JSON-RPC
+ * methods outside MCP's own set fold into `other`, tool names past a cap fold into `other`, refusal
+ * reasons come from the wire error registry.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { WireErrorReason } from '../errors/wire.js';
+import type { ExitRecord } from '../supervisor/exit-record.js';
+
+export type RequestOutcome = 'success' | 'is-error' | 'error' | 'timeout' | 'cancelled' | 'session-ended';
+
+/** MCP's methods; anything else a client sends is counted as `other`. */
+const KNOWN_METHODS = new Set([
+  'initialize', 'ping', 'tools/list', 'tools/call', 'resources/list', 'resources/templates/list', 'resources/read',
+  'resources/subscribe', 'resources/unsubscribe', 'prompts/list', 'prompts/get', 'completion/complete', 'logging/setLevel',
+  'tasks/get', 'tasks/list', 'tasks/cancel', 'tasks/result',
+]);
+
+export const TOOL_LABEL_CAP = 100;
+
+const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
+
+/** Live state the gauges read at scrape time. */
+export interface MetricsSources {
+  sessionsByTransport(): Map<string, number>;
+  childrenByState(): Map<string, number>;
+  poolSpares(): number;
+  inFlight(): number;
+  childrenRssBytes(): number;
+}
+
+export class Metrics {
+  readonly registry = new Registry();
+  private readonly toolLabels = new Set<string>();
+  private readonly sessionsStarted: Counter<'transport'>;
+  private readonly childExits: Counter<'result'>;
+  private readonly restarts: Counter;
+  private readonly watchdogStops: Counter;
+  private readonly poolTakes: Counter<'result'>;
+  private readonly requests: Counter<'method' | 'outcome'>;
+  private readonly requestDuration: Histogram<'method'>;
+  private readonly toolCalls: Counter<'tool' | 'outcome'>;
+  private readonly toolDuration: Histogram<'tool'>;
+  private readonly bytes: Counter<'direction'>;
+  private readonly stderrLines: Counter<'disposition'>;
+  private readonly refusals: Counter<'reason' | 'status'>;
+  private readonly droppedMessages: Counter;
+  // Hot-path label children, resolved once.
+  private readonly bytesIn;
+  private readonly bytesOut;
+  private readonly stderrLogged;
+  private readonly stderrDropped;
+
+  constructor(sources: MetricsSources) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry });
+    this.sessionsStarted = new Counter({ name: 'mcp_sidecar_sessions_started_total', help: 'Sessions opened, by transport.', labelNames: ['transport'], registers });
+    new Gauge({
+      name: 'mcp_sidecar_sessions_active', help: 'Live sessions, by transport.', labelNames: ['transport'], registers,
+      collect() {
+        this.reset();
+        for (const [transport, count] of sources.sessionsByTransport()) this.set({ transport }, count);
+      },
+    });
+    new Gauge({
+      name: 'mcp_sidecar_children', help: 'Child processes alive, by state (spare, running, stopping).', labelNames: ['state'], registers,
+      collect() {
+        this.reset();
+        for (const [state, count] of sources.childrenByState()) this.set({ state }, count);
+      },
+    });
+    new Gauge({ name: 'mcp_sidecar_children_rss_bytes', help: 'RSS of all children\'s process trees at the last watchdog check.', registers, collect() { this.set(sources.childrenRssBytes()); } });
+    new Gauge({ name: 'mcp_sidecar_pool_spares', help: 'Warm spares waiting in the pool.', registers, collect() { this.set(sources.poolSpares()); } });
+    new Gauge({ name: 'mcp_sidecar_requests_in_flight', help: 'Client requests waiting for their answer.', registers, collect() { this.set(sources.inFlight()); } });
+    this.childExits = new Counter({ name: 'mcp_sidecar_child_exits_total', help: 'Child exits, by the result of their exit record.', labelNames: ['result'], registers });
+    this.restarts = new Counter({ name: 'mcp_sidecar_child_restarts_total', help: 'Children restarted inside a live session.', registers });
+    this.watchdogStops = new Counter({ name: 'mcp_sidecar_watchdog_stops_total', help: 'Children stopped for going over --memory-max.', registers });
+    this.poolTakes = new Counter({ name: 'mcp_sidecar_pool_takes_total', help: 'New sessions by whether the pool had a spare (hit) or not (miss).', labelNames: ['result'], registers });
+    this.requests = new Counter({ name: 'mcp_sidecar_requests_total', help: 'Client requests by JSON-RPC method and outcome.', labelNames: ['method', 'outcome'], registers });
+    this.requestDuration = new Histogram({ name: 'mcp_sidecar_request_duration_seconds', help: 'Time from a request reaching the daemon to its answer, by method.', labelNames: ['method'], buckets: DURATION_BUCKETS, registers });
+    this.toolCalls = new Counter({ name: 'mcp_sidecar_tool_calls_total', help: 'tools/call by tool and outcome (success, is-error, error, timeout, ...).', labelNames: ['tool', 'outcome'], registers });
+    this.toolDuration = new Histogram({ name: 'mcp_sidecar_tool_call_duration_seconds', help: 'tools/call duration by tool.', labelNames: ['tool'], buckets: DURATION_BUCKETS, registers });
+    this.bytes = new Counter({ name: 'mcp_sidecar_message_bytes_total', help: 'JSON-RPC message bytes relayed: in (client to child) and out (child to client).', labelNames: ['direction'], registers });
+    this.stderrLines = new Counter({ name: 'mcp_sidecar_child_stderr_lines_total', help: 'Child stderr lines, logged or dropped by the rate limit.', labelNames: ['disposition'], registers });
+    this.refusals = new Counter({ name: 'mcp_sidecar_refused_total', help: 'HTTP requests refused, by reason (docs/errors.md) and status.', labelNames: ['reason', 'status'], registers });
+    this.droppedMessages = new Counter({ name: 'mcp_sidecar_child_messages_dropped_total', help: 'Child messages with no stream left to carry them (client gone, or held messages evicted).', registers });
+    this.bytesIn = this.bytes.labels('in');
+    this.bytesOut = this.bytes.labels('out');
+    this.stderrLogged = this.stderrLines.labels('logged');
+    this.stderrDropped = this.stderrLines.labels('dropped');
+  }
+
+  sessionStarted(transport: string): void {
+    this.sessionsStarted.inc({ transport });
+  }
+
+  childExited(record: ExitRecord): void {
+    this.childExits.inc({ result: record.result });
+  }
+
+  childRestarted(): void {
+    this.restarts.inc();
+  }
+
+  watchdogStopped(): void {
+    this.watchdogStops.inc();
+  }
+
+  poolTake(hit: boolean): void {
+    this.poolTakes.inc({ result: hit ? 'hit' : 'miss' });
+  }
+
+  messageIn(bytes: number): void {
+    this.bytesIn.inc(bytes);
+  }
+
+  messageOut(bytes: number): void {
+    this.bytesOut.inc(bytes);
+  }
+
+  stderrLine(logged: boolean): void {
+    (logged ? this.stderrLogged : this.stderrDropped).inc();
+  }
+
+  messagesDropped(count: number): void {
+    this.droppedMessages.inc(count);
+  }
+
+  refused(reason: WireErrorReason, status: number): void {
+    this.refusals.inc({ reason, status: String(status) });
+  }
+
+  requestDone(method: string, tool: string | undefined, outcome: RequestOutcome, seconds: number): void {
+    const label = KNOWN_METHODS.has(method) ? method : 'other';
+    this.requests.inc({ method: label, outcome });
+    this.requestDuration.observe({ method: label }, seconds);
+    if (tool === undefined) return;
+    const toolLabel = this.toolLabel(tool);
+    this.toolCalls.inc({ tool: toolLabel, outcome });
+    this.toolDuration.observe({ tool: toolLabel }, seconds);
+  }
+
+  private toolLabel(tool: string): string {
+    if (this.toolLabels.has(tool)) return tool;
+    if (this.toolLabels.size >= TOOL_LABEL_CAP) return 'other';
+    this.toolLabels.add(tool);
+    return tool;
+  }
+}

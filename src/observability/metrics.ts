@@ -19,6 +19,8 @@ const KNOWN_METHODS = new Set([
 
 export const TOOL_LABEL_CAP = 100;
 
+const MISNAMED_DEFAULTS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
+
 const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 
 /** Live state the gauges read at scrape time. */
@@ -55,6 +57,8 @@ export class Metrics {
   constructor(sources: MetricsSources) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
+    // Gauges named like counters: `promtool check metrics` rejects them, and they add little.
+    for (const name of MISNAMED_DEFAULTS) this.registry.removeSingleMetric(name);
     this.sessionsStarted = new Counter({ name: 'mcp_sidecar_sessions_started_total', help: 'Sessions opened, by transport.', labelNames: ['transport'], registers });
     new Gauge({
       name: 'mcp_sidecar_sessions_active', help: 'Live sessions, by transport.', labelNames: ['transport'], registers,

@@ -82,7 +82,7 @@ export class ServiceNotifier {
       // 'ready' is entered just before the "listening" line is logged: let that line reach stderr
       // first, so whoever waits for READY finds the address in the log.
       if (phase === 'ready') await this.flushLog();
-      if (messages) await this.notifySystemd(messages);
+      if (messages && !this.systemdDisabled) await this.notifySystemd(messages);
       if (tellParent) await this.notifyParent();
     });
   }

@@ -11,27 +11,26 @@
 import type { Framed, JsonRpcId, JsonRpcNotification } from '../jsonrpc/message.js';
 import type { MessageSink, RequestSink } from './sink.js';
 
-export interface RoutingView {
-  readonly pending: ReadonlyMap<JsonRpcId, { sink: RequestSink }>;
+export interface InFlightView {
+  readonly byId: ReadonlyMap<JsonRpcId, { sink: RequestSink }>;
   readonly progress: ReadonlyMap<JsonRpcId, RequestSink>;
-  readonly standalone: MessageSink | undefined;
 }
 
-export function streamFor(view: RoutingView, framed: Framed): MessageSink | undefined {
+export function streamFor(inFlight: InFlightView, standalone: MessageSink | undefined, framed: Framed): MessageSink | undefined {
   const message = framed.message as JsonRpcNotification;
   if (message.method === 'notifications/progress') {
     const token = message.params?.progressToken;
-    const sink = token === undefined ? undefined : view.progress.get(token as JsonRpcId);
+    const sink = token === undefined ? undefined : inFlight.progress.get(token as JsonRpcId);
     if (sink?.open) return sink;
   }
-  if (view.pending.size === 1) {
-    const only = view.pending.values().next().value as { sink: RequestSink };
+  if (inFlight.byId.size === 1) {
+    const only = inFlight.byId.values().next().value as { sink: RequestSink };
     if (only.sink.open) return only.sink;
   }
-  if (view.standalone?.open) return view.standalone;
+  if (standalone?.open) return standalone;
   if (framed.kind === 'request') {
     let newest: RequestSink | undefined;
-    for (const pending of view.pending.values()) if (pending.sink.open) newest = pending.sink;
+    for (const pending of inFlight.byId.values()) if (pending.sink.open) newest = pending.sink;
     return newest;
   }
   return undefined;

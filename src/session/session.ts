@@ -10,41 +10,19 @@
 import type { Framed, JsonRpcId, JsonRpcNotification, JsonRpcRequest, JsonRpcResponse } from '../jsonrpc/message.js';
 import { progressTokenOf } from '../jsonrpc/message.js';
 import type { Logger } from '../observability/logger.js';
-import type { RequestOutcome } from '../observability/metrics.js';
 import type { RequestContext } from '../observability/request-context.js';
 import type { ChildProcess } from '../supervisor/child-process.js';
 import { describeExit, type ExitRecord, type StopReason } from '../supervisor/exit-record.js';
 import type { RestartPolicy } from '../supervisor/restart-policy.js';
-import { WIRE_ERRORS, wireError, type WireErrorReason } from '../errors/wire.js';
-import { HeldMessages, type HeldMessagesLimits } from './held-messages.js';
+import { wireError } from '../errors/wire.js';
+import { ClientStreams } from './client-streams.js';
+import type { HeldMessagesLimits } from './held-messages.js';
+import { answerWithError, InFlightRequests, type Pending, type RequestDone } from './in-flight.js';
 import { InternalRequests } from './internal-requests.js';
 import { RecordedState } from './recorded-state.js';
 import { decideRestart, restartChild } from './restart.js';
 import { streamFor } from './routing.js';
 import type { MessageSink, RequestSink } from './sink.js';
-
-export interface Pending {
-  sink: RequestSink;
-  method: string;
-  progressToken: JsonRpcId | undefined;
-  startedAt: number;
-  /** For tools/call: the tool's name. */
-  tool: string | undefined;
-  /** For tools/call with --log-tool-args: its arguments. */
-  arguments?: unknown;
-  context: RequestContext | undefined;
-}
-
-/** A request's end, as metrics and the audit log see it. */
-export interface RequestDone {
-  method: string;
-  tool: string | undefined;
-  outcome: RequestOutcome;
-  durationMs: number;
-  errorCode?: number;
-  context: RequestContext | undefined;
-  arguments?: unknown;
-}
 
 /** What a session reports as it relays (metrics and the audit log listen). */
 export interface SessionObserver {
@@ -56,6 +34,8 @@ export interface SessionObserver {
 }
 
 /** `accepted`: the request's stream will get an answer, from the child or, if it is gone, an error. */
+export type { Pending, RequestDone };
+
 export type SubmitOutcome = 'accepted' | 'duplicate-id' | 'too-many-in-flight';
 
 export interface SessionHooks {
@@ -98,16 +78,12 @@ export class Session {
   child: ChildProcess;
   readonly recorded = new RecordedState();
   readonly internal = new InternalRequests();
-  /** Child messages dropped because their stream's client had left, or evicted while held. */
-  droppedMessages = 0;
-  readonly pending = new Map<JsonRpcId, Pending>();
-  readonly progress = new Map<JsonRpcId, RequestSink>();
-  standalone: MessageSink | undefined;
+  readonly inFlightRequests: InFlightRequests;
+  readonly streams: ClientStreams;
   /** Start times of this session's children, for the crash-loop guard. */
   starts: number[] = [Date.now()];
   readonly options: SessionOptions;
   private readonly hooks: SessionHooks;
-  private readonly held: HeldMessages;
   private state: State = 'running';
   private endReason: StopReason | undefined;
   /** Last time the child sent anything: a child silent past --ping-interval is pinged. */
@@ -122,7 +98,8 @@ export class Session {
     this.logger = logger;
     this.hooks = hooks;
     this.options = options;
-    this.held = new HeldMessages(options.held);
+    this.streams = new ClientStreams(options.held, options.observer, logger);
+    this.inFlightRequests = new InFlightRequests((done) => options.observer.requestDone(this, done));
     this.child = child;
     this.attach(child);
   }
@@ -137,20 +114,20 @@ export class Session {
   }
 
   get inFlight(): number {
-    return this.pending.size;
+    return this.inFlightRequests.size;
   }
 
   get hasOpenStream(): boolean {
-    return this.standalone?.open === true;
+    return this.streams.hasOpenStream;
   }
 
   /** Sends a client request to the child; its answer will go to `sink`. */
   async submitRequest(framed: Framed<JsonRpcRequest>, sink: RequestSink, context?: RequestContext): Promise<SubmitOutcome> {
     const { id, method } = framed.message;
-    if (this.pending.has(id)) return 'duplicate-id';
-    if (this.pending.size >= this.options.maxInFlight) return 'too-many-in-flight';
+    if (this.inFlightRequests.has(id)) return 'duplicate-id';
+    if (this.inFlightRequests.size >= this.options.maxInFlight) return 'too-many-in-flight';
     if (this.state === 'ended') {
-      this.answer(sink, wireError('SESSION_ENDED', id, 'the session ended before the request reached the server'));
+      answerWithError(sink, wireError('SESSION_ENDED', id, 'the session ended before the request reached the server'));
       return 'accepted';
     }
     const progressToken = progressTokenOf(framed.message);
@@ -158,9 +135,8 @@ export class Session {
     const tool = method === 'tools/call' && typeof params?.name === 'string' ? params.name : undefined;
     const pending: Pending = { sink, method, progressToken, startedAt: Date.now(), tool, context };
     if (tool !== undefined && this.options.logToolArgs) pending.arguments = params?.arguments;
-    this.pending.set(id, pending);
+    this.inFlightRequests.add(id, pending);
     this.options.observer.bytesIn(framed.bytes);
-    if (progressToken !== undefined) this.progress.set(progressToken, sink);
     this.lastActivityAt = Date.now();
     if (method !== 'initialize') this.requestsAfterInitialize++;
     this.recorded.observe(framed);
@@ -184,28 +160,23 @@ export class Session {
 
   /** Attaches the client's standalone stream (GET); false when one is already open. */
   openStandalone(sink: MessageSink): boolean {
-    if (this.standalone?.open) return false;
-    this.standalone = sink;
+    if (!this.streams.openStandalone(sink)) return false;
     this.lastActivityAt = Date.now();
-    for (const framed of this.held.take()) sink.deliver(framed);
     return true;
   }
 
   /** The standalone stream closed on the client's side. */
   standaloneClosed(sink: MessageSink): void {
-    if (this.standalone === sink) {
-      this.standalone = undefined;
-      this.lastActivityAt = Date.now();
-    }
+    if (this.streams.standaloneClosed(sink)) this.lastActivityAt = Date.now();
   }
 
   isIdle(now: number, idleTimeoutMs: number): boolean {
-    return this.pending.size === 0 && !this.hasOpenStream && now - this.lastActivityAt >= idleTimeoutMs;
+    return this.inFlightRequests.size === 0 && !this.hasOpenStream && now - this.lastActivityAt >= idleTimeoutMs;
   }
 
   /** A session whose client never sent a request after initialize, for `unusedMs`. */
   isUnused(now: number, unusedMs: number): boolean {
-    return this.requestsAfterInitialize === 0 && this.pending.size === 0 && now - this.createdAt >= unusedMs;
+    return this.requestsAfterInitialize === 0 && this.inFlightRequests.size === 0 && now - this.createdAt >= unusedMs;
   }
 
   /**
@@ -213,18 +184,13 @@ export class Session {
    * cancelled. Returns how many.
    */
   expireRequests(now: number, timeoutMs: number): number {
-    let expired = 0;
-    for (const [id, pending] of [...this.pending]) {
-      if (now - pending.startedAt < timeoutMs) continue;
-      expired++;
-      this.settle(id);
-      this.finish(pending, 'timeout', WIRE_ERRORS.REQUEST_TIMEOUT.code);
-      this.answer(pending.sink, wireError('REQUEST_TIMEOUT', id, `no answer within ${timeoutMs}ms (--request-timeout)`));
+    const expired = this.inFlightRequests.expire(now, timeoutMs);
+    for (const { id, pending } of expired) {
       const cancel = { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason: 'request timeout' } };
       void this.write(JSON.stringify(cancel));
       this.logger.warn({ id, method: pending.method, timeoutMs, ...pending.context }, 'request timed out; cancelled at the child');
     }
-    return expired;
+    return expired.length;
   }
 
   /**
@@ -233,7 +199,7 @@ export class Session {
    * restart policy takes it from there.
    */
   pingIfIdle(now: number, intervalMs: number): void {
-    if (this.state !== 'running' || !this.initialized || this.pinging || this.pending.size > 0) return;
+    if (this.state !== 'running' || !this.initialized || this.pinging || this.inFlightRequests.size > 0) return;
     if (now - this.lastChildActivityAt < intervalMs) return;
     this.pinging = true;
     const child = this.child;
@@ -258,9 +224,9 @@ export class Session {
       this.state = 'ended';
       this.endReason = reason;
       this.logger.info({ reason }, 'session ending');
-      this.failPending('SESSION_ENDED', `session ended (${reason})`);
+      this.inFlightRequests.failAll('SESSION_ENDED', `session ended (${reason})`);
       this.internal.failAll(`session ended (${reason})`);
-      this.standalone?.close();
+      this.streams.close();
       this.releaseGate();
       void this.child.exited.then((record) => this.hooks.onEnded(this, record, reason));
     }
@@ -278,10 +244,7 @@ export class Session {
     this.child = child;
     child.bindLogger(this.logger);
     // A stderr line belongs to a request when that request is the only one in flight.
-    child.stderr.context = () => {
-      if (this.pending.size !== 1) return undefined;
-      return (this.pending.values().next().value as Pending).context;
-    };
+    child.stderr.context = () => this.inFlightRequests.only()?.context;
     child.handlers = {
       onMessage: (framed) => {
         if (this.child === child) this.fromChild(framed);
@@ -297,11 +260,7 @@ export class Session {
     // The child should not answer a cancelled request; stop waiting for it so its stream can end.
     const requestId = message.params?.requestId;
     if (typeof requestId !== 'string' && typeof requestId !== 'number') return;
-    const pending = this.pending.get(requestId);
-    if (!pending) return;
-    this.settle(requestId);
-    this.finish(pending, 'cancelled');
-    pending.sink.abandon(requestId);
+    this.inFlightRequests.settle(requestId, 'cancelled')?.sink.abandon(requestId);
   }
 
   private fromChild(framed: Framed): void {
@@ -311,24 +270,22 @@ export class Session {
       if (!this.internal.settle(response.id, response)) this.onChildResponse(framed as Framed<JsonRpcResponse>);
       return;
     }
-    this.route(framed, streamFor(this, framed));
+    this.streams.route(framed, streamFor(this.inFlightRequests, this.streams.standalone, framed));
   }
 
   private onChildResponse(framed: Framed<JsonRpcResponse>): void {
-    const id = framed.message.id;
-    const pending = id === null ? undefined : this.pending.get(id);
+    const { id, error, result } = framed.message;
+    const pending = id === null ? undefined : this.inFlightRequests.byId.get(id);
     if (!pending || id === null) {
       this.logger.debug({ id }, 'child answered a request that is no longer in flight; dropped');
-      this.droppedMessages++;
+      this.streams.countDropped(1);
       return;
     }
-    this.settle(id);
+    const isError = pending.tool !== undefined && (result as { isError?: unknown } | undefined)?.isError === true;
+    this.inFlightRequests.settle(id, error ? 'error' : isError ? 'is-error' : 'success', error?.code);
     this.lastActivityAt = Date.now();
-    const error = framed.message.error;
-    const isError = pending.tool !== undefined && (framed.message.result as { isError?: unknown } | undefined)?.isError === true;
-    this.finish(pending, error ? 'error' : isError ? 'is-error' : 'success', error?.code);
     if (pending.method === 'initialize') this.onInitializeAnswered(framed.message);
-    this.route(framed, pending.sink);
+    this.streams.route(framed, pending.sink);
   }
 
   private onInitializeAnswered(response: JsonRpcResponse): void {
@@ -344,64 +301,13 @@ export class Session {
     this.hooks.onInitialized?.(this);
   }
 
-  private route(framed: Framed, sink: MessageSink | undefined): void {
-    if (sink?.open) {
-      this.options.observer.bytesOut(framed.bytes);
-      sink.deliver(framed);
-      return;
-    }
-    if (framed.kind === 'response') {
-      // Its client went away; the spec lets the answer go, but we say so.
-      this.droppedMessages++;
-      this.options.observer.dropped(1);
-      this.logger.debug({ id: (framed.message as JsonRpcResponse).id }, 'answer for a closed stream dropped');
-      return;
-    }
-    const evicted = this.held.hold(framed);
-    if (evicted > 0) {
-      this.droppedMessages += evicted;
-      this.options.observer.dropped(evicted);
-      this.logger.warn({ evicted, held: this.held.size, evictedTotal: this.held.evicted }, 'no open stream for child messages; oldest held messages dropped');
-    }
-  }
-
-  private settle(id: JsonRpcId): void {
-    const pending = this.pending.get(id);
-    if (!pending) return;
-    this.pending.delete(id);
-    if (pending.progressToken !== undefined) this.progress.delete(pending.progressToken);
-  }
-
-  private answer(sink: RequestSink, body: ReturnType<typeof wireError>): void {
-    const raw = JSON.stringify(body);
-    sink.deliver({ kind: 'response', message: body as JsonRpcResponse, raw, bytes: raw.length });
-  }
-
-  private finish(pending: Pending, outcome: RequestOutcome, errorCode?: number): void {
-    const done: RequestDone = { method: pending.method, tool: pending.tool, outcome, durationMs: Date.now() - pending.startedAt, context: pending.context };
-    if (errorCode !== undefined) done.errorCode = errorCode;
-    if (pending.arguments !== undefined) done.arguments = pending.arguments;
-    this.options.observer.requestDone(this, done);
-  }
-
-  private failPending(reason: WireErrorReason, detail: string, data?: Record<string, unknown>): void {
-    const waiting = [...this.pending.entries()];
-    this.pending.clear();
-    this.progress.clear();
-    const outcome: RequestOutcome = reason === 'SESSION_ENDED' ? 'session-ended' : 'error';
-    for (const [id, pending] of waiting) {
-      this.finish(pending, outcome, WIRE_ERRORS[reason].code);
-      this.answer(pending.sink, wireError(reason, id, detail, data));
-    }
-  }
-
   private onChildExit(record: ExitRecord): void {
     if (this.state === 'ended') return;
     const stderr = this.child.stderr.tail();
     const quoted = stderr.slice(-this.options.stderrLinesInErrors);
     const how = record.result === 'spawn-failed' ? (record.error ?? 'spawn failed') : `it ${describeExit(record)}`;
     const detail = `${how}${quoted.length > 0 ? `; its last stderr lines: ${quoted.join(' | ')}` : ''}`;
-    this.failPending(record.result === 'spawn-failed' ? 'CHILD_START_FAILED' : 'CHILD_EXITED', detail, { exit: record, stderr });
+    this.inFlightRequests.failAll(record.result === 'spawn-failed' ? 'CHILD_START_FAILED' : 'CHILD_EXITED', detail, { exit: record, stderr });
     // A child that dies while a restart replays to it fails the replay; the restart decides next.
     this.internal.failAll(`the child ${describeExit(record)}`);
     if (this.state === 'running') this.afterExit(record);
@@ -415,7 +321,7 @@ export class Session {
       return;
     }
     this.state = 'ended';
-    this.standalone?.close();
+    this.streams.close();
     this.releaseGate();
     this.logger.warn({ exit: record, initialized: this.initialized }, `session ended: its child ${describeExit(record)}; ${decision.why}`);
     this.hooks.onEnded(this, record, decision.why);

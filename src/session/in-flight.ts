@@ -1,0 +1,101 @@
+/**
+ * The requests of one session that wait for their answer: by id, and by progress token for the
+ * streams their progress goes to. Every request leaves through here exactly once — answered,
+ * failed, timed out or cancelled — and each exit is reported with its outcome (metrics, audit).
+ */
+import { WIRE_ERRORS, wireError, type WireErrorReason } from '../errors/wire.js';
+import type { JsonRpcId, JsonRpcResponse } from '../jsonrpc/message.js';
+import type { RequestOutcome } from '../observability/metrics.js';
+import type { RequestContext } from '../observability/request-context.js';
+import type { RequestSink } from './sink.js';
+
+export interface Pending {
+  sink: RequestSink;
+  method: string;
+  progressToken: JsonRpcId | undefined;
+  startedAt: number;
+  /** For tools/call: the tool's name. */
+  tool: string | undefined;
+  /** For tools/call with --log-tool-args: its arguments. */
+  arguments?: unknown;
+  context: RequestContext | undefined;
+}
+
+/** A request's end, as metrics and the audit log see it. */
+export interface RequestDone {
+  method: string;
+  tool: string | undefined;
+  outcome: RequestOutcome;
+  durationMs: number;
+  errorCode?: number;
+  context: RequestContext | undefined;
+  arguments?: unknown;
+}
+
+/** Sends a daemon-made error response on a request's stream. */
+export function answerWithError(sink: RequestSink, body: ReturnType<typeof wireError>): void {
+  const raw = JSON.stringify(body);
+  sink.deliver({ kind: 'response', message: body as JsonRpcResponse, raw, bytes: raw.length });
+}
+
+export class InFlightRequests {
+  readonly byId = new Map<JsonRpcId, Pending>();
+  readonly progress = new Map<JsonRpcId, RequestSink>();
+  private readonly report: (done: RequestDone) => void;
+
+  constructor(report: (done: RequestDone) => void) {
+    this.report = report;
+  }
+
+  get size(): number {
+    return this.byId.size;
+  }
+
+  has(id: JsonRpcId): boolean {
+    return this.byId.has(id);
+  }
+
+  add(id: JsonRpcId, pending: Pending): void {
+    this.byId.set(id, pending);
+    if (pending.progressToken !== undefined) this.progress.set(pending.progressToken, pending.sink);
+  }
+
+  /** The one request in flight, when there is exactly one. */
+  only(): Pending | undefined {
+    return this.byId.size === 1 ? (this.byId.values().next().value as Pending) : undefined;
+  }
+
+  /** Removes a request and reports how it ended; `undefined` if it was not in flight. */
+  settle(id: JsonRpcId, outcome: RequestOutcome, errorCode?: number): Pending | undefined {
+    const pending = this.byId.get(id);
+    if (!pending) return undefined;
+    this.byId.delete(id);
+    if (pending.progressToken !== undefined) this.progress.delete(pending.progressToken);
+    const done: RequestDone = { method: pending.method, tool: pending.tool, outcome, durationMs: Date.now() - pending.startedAt, context: pending.context };
+    if (errorCode !== undefined) done.errorCode = errorCode;
+    if (pending.arguments !== undefined) done.arguments = pending.arguments;
+    this.report(done);
+    return pending;
+  }
+
+  /** Answers every request with a registry error (the child exited, the session ended). */
+  failAll(reason: WireErrorReason, detail: string, data?: Record<string, unknown>): void {
+    const outcome: RequestOutcome = reason === 'SESSION_ENDED' ? 'session-ended' : 'error';
+    for (const id of [...this.byId.keys()]) {
+      const pending = this.settle(id, outcome, WIRE_ERRORS[reason].code) as Pending;
+      answerWithError(pending.sink, wireError(reason, id, detail, data));
+    }
+  }
+
+  /** Fails requests older than `timeoutMs`; returns their ids (the caller cancels them at the child). */
+  expire(now: number, timeoutMs: number): { id: JsonRpcId; pending: Pending }[] {
+    const expired: { id: JsonRpcId; pending: Pending }[] = [];
+    for (const [id, pending] of [...this.byId]) {
+      if (now - pending.startedAt < timeoutMs) continue;
+      this.settle(id, 'timeout', WIRE_ERRORS.REQUEST_TIMEOUT.code);
+      answerWithError(pending.sink, wireError('REQUEST_TIMEOUT', id, `no answer within ${timeoutMs}ms (--request-timeout)`));
+      expired.push({ id, pending });
+    }
+    return expired;
+  }
+}

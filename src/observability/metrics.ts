@@ -19,6 +19,8 @@ const KNOWN_METHODS = new Set([
 
 export const TOOL_LABEL_CAP = 100;
 
+const TRANSPORTS = ['streamable-http'];
+
 const MISNAMED_DEFAULTS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
 
 const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
@@ -64,6 +66,8 @@ export class Metrics {
       name: 'mcp_sidecar_sessions_active', help: 'Live sessions, by transport.', labelNames: ['transport'], registers,
       collect() {
         this.reset();
+        // Known transports show 0 rather than vanish when they have no session.
+        for (const transport of TRANSPORTS) this.set({ transport }, 0);
         for (const [transport, count] of sources.sessionsByTransport()) this.set({ transport }, count);
       },
     });
@@ -80,7 +84,7 @@ export class Metrics {
     this.childExits = new Counter({ name: 'mcp_sidecar_child_exits_total', help: 'Child exits, by the result of their exit record.', labelNames: ['result'], registers });
     this.restarts = new Counter({ name: 'mcp_sidecar_child_restarts_total', help: 'Children restarted inside a live session.', registers });
     this.watchdogStops = new Counter({ name: 'mcp_sidecar_watchdog_stops_total', help: 'Children stopped for going over --memory-max.', registers });
-    this.poolTakes = new Counter({ name: 'mcp_sidecar_pool_takes_total', help: 'New sessions by whether the pool had a spare (hit) or not (miss).', labelNames: ['result'], registers });
+    this.poolTakes = new Counter({ name: 'mcp_sidecar_pool_takes_total', help: 'Children wanted for a session (new or restarted), by whether the pool had a spare (hit) or not (miss).', labelNames: ['result'], registers });
     this.requests = new Counter({ name: 'mcp_sidecar_requests_total', help: 'Client requests by JSON-RPC method and outcome.', labelNames: ['method', 'outcome'], registers });
     this.requestDuration = new Histogram({ name: 'mcp_sidecar_request_duration_seconds', help: 'Time from a request reaching the daemon to its answer, by method.', labelNames: ['method'], buckets: DURATION_BUCKETS, registers });
     this.toolCalls = new Counter({ name: 'mcp_sidecar_tool_calls_total', help: 'tools/call by tool and outcome (success, is-error, error, timeout, ...).', labelNames: ['tool', 'outcome'], registers });

@@ -32,6 +32,11 @@ export function restartPolicyFrom(config: SidecarConfig): RestartPolicy {
   };
 }
 
+/** JSON has no Infinity: an unbounded limit reads "infinity", as on the command line. */
+function finite(value: number): number | 'infinity' {
+  return value === Infinity ? 'infinity' : value;
+}
+
 export class SessionHost {
   readonly registry = new SessionRegistry();
   readonly spawnHealth: SpawnHealth;
@@ -146,13 +151,13 @@ export class SessionHost {
       sessions,
       pool: { spares: this.pool.size, min: this.config.poolMin, max: this.config.poolMax, hits: this.pool.hits, misses: this.pool.misses },
       children: Object.fromEntries(this.countChildren()),
-      memory: { childrenRssBytes: this.watchdog.totalBytes, memoryMaxBytes: this.config.memoryMaxBytes, memoryMaxTotalBytes: this.config.memoryMaxTotalBytes },
+      memory: { childrenRssBytes: this.watchdog.totalBytes, memoryMaxBytes: finite(this.config.memoryMaxBytes), memoryMaxTotalBytes: finite(this.config.memoryMaxTotalBytes) },
       limits: {
         maxSessions: this.config.maxSessions,
         maxInFlight: this.config.maxInFlight,
-        idleTimeoutMs: this.config.idleTimeoutMs,
-        sessionTtlMs: this.config.sessionTtlMs,
-        requestTimeoutMs: this.config.requestTimeoutMs,
+        idleTimeoutMs: finite(this.config.idleTimeoutMs),
+        sessionTtlMs: finite(this.config.sessionTtlMs),
+        requestTimeoutMs: finite(this.config.requestTimeoutMs),
       },
     };
   }

@@ -58,7 +58,8 @@ export class MemoryWatchdog {
       const rss = byGroup.get(child.pid) ?? 0;
       child.rssBytes = rss;
       total += rss;
-      if (rss > this.options.memoryMaxBytes) {
+      // A child already on its way down is counted in the total but stopped only once.
+      if (rss > this.options.memoryMaxBytes && !child.stopping) {
         this.stops++;
         this.options.onStop?.();
         child.logger.warn(

@@ -148,7 +148,7 @@ describe('the option schema', () => {
     assert.equal(new Set(OPTIONS.map((option) => option.env)).size, OPTIONS.length, 'duplicate variable');
     for (const option of OPTIONS) {
       assert.match(option.env, /^MCP_SIDECAR_[A-Z_]+$/, option.key);
-      assert.match(option.flags, /^--[a-z-]+ <[^>]+>$/, option.key);
+      assert.match(option.flags, /^--[a-z-]+ (<[^>]+>|\[[^\]]+\])$/, option.key);
       assert.ok(option.accepts.length > 0, `${option.key} says what it accepts`);
     }
     assert.deepEqual(Object.keys(defaultConfig()).sort(), [...keys].sort());

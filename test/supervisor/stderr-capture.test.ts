@@ -62,7 +62,7 @@ describe('stderr of a flooding child, through the daemon', () => {
     for (const line of [...flood, ...drops]) {
       assert.equal(line.sessionId, session.sessionId);
       assert.equal(line.pid, pid);
-      assert.equal(line.server, 'node');
+      assert.equal(line.server, 'stderr-flood');
     }
   });
 });
@@ -85,7 +85,7 @@ describe('a very long stderr line, through the daemon', () => {
     assert.equal(line.truncatedBytes, LONG_LINE_BYTES - 1 - cap);
     assert.equal(typeof line.sessionId, 'string');
     assert.equal(typeof line.pid, 'number');
-    assert.equal(line.server, 'node');
+    assert.equal(line.server, 'stderr-flood');
     // The child is unharmed and still answers.
     assert.equal(textOf(await client.callTool({ name: 'echo', arguments: { text: 'fine' } })), 'fine');
     await close();

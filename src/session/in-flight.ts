@@ -35,7 +35,7 @@ export interface RequestDone {
 /** Sends a daemon-made error response on a request's stream. */
 export function answerWithError(sink: RequestSink, body: ReturnType<typeof wireError>): void {
   const raw = JSON.stringify(body);
-  sink.deliver({ kind: 'response', message: body as JsonRpcResponse, raw, bytes: raw.length });
+  sink.deliver({ kind: 'response', message: body, raw, bytes: raw.length });
 }
 
 export class InFlightRequests {
@@ -62,7 +62,7 @@ export class InFlightRequests {
 
   /** The one request in flight, when there is exactly one. */
   only(): Pending | undefined {
-    return this.byId.size === 1 ? (this.byId.values().next().value as Pending) : undefined;
+    return this.byId.size === 1 ? (this.byId.values().next().value) : undefined;
   }
 
   /** Removes a request and reports how it ended; `undefined` if it was not in flight. */

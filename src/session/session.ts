@@ -7,7 +7,7 @@
  * The session does not know which transport carries it, nor how its children are obtained: the key
  * that binds client to child is the session id today and can be a principal or a pool slot later.
  */
-import type { Framed, JsonRpcId, JsonRpcNotification, JsonRpcRequest, JsonRpcResponse } from '../jsonrpc/message.js';
+import type { Framed, JsonRpcNotification, JsonRpcRequest, JsonRpcResponse } from '../jsonrpc/message.js';
 import { progressTokenOf } from '../jsonrpc/message.js';
 import type { Logger } from '../observability/logger.js';
 import type { RequestContext } from '../observability/request-context.js';

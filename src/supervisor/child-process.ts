@@ -89,7 +89,8 @@ export class ChildProcess {
     this.pid = this.subprocess.pid;
     this.logger = logger.child({ pid: this.pid });
     this.stderr = new StderrCapture(this.logger, options.stderr ?? DEFAULT_STDERR_CAPTURE);
-    if (options.observer) this.stderr.onCounted = options.observer.stderrLine;
+    const observer = options.observer;
+    if (observer) this.stderr.onCounted = (logged) => observer.stderrLine(logged);
     this.leaderExit = once(this.subprocess, 'exit').then(
       ([exitCode, signal]) => ({ exitCode: exitCode as number | null, signal: signal as string | null }),
       (error: Error) => ({ exitCode: null, signal: null, error }),

@@ -3,7 +3,7 @@
 # the arguments (none: the built-in demo server):
 #   docker build -t mcp-sidecar .
 #   docker run --rm -p 8808:8808 mcp-sidecar -- npx -y @modelcontextprotocol/server-everything
-# More in docs/deployment.md ("Docker").
+# More in README.md, "Deployment" / "Docker".
 
 # The current Node.js LTS line (26), on Debian 13 slim.
 ARG NODE_IMAGE=node:26-trixie-slim

@@ -80,7 +80,10 @@ export class SessionHost {
       observer: this.sessionObserver(),
       logToolArgs: config.logToolArgs,
     };
-    this.pool = new WarmPool(() => this.spawn(this.logger), { min: config.poolMin, max: config.poolMax, idleTimeoutMs: config.idleTimeoutMs, backoff: restart, onTake: (hit) => metrics.poolTake(hit) }, logger);
+    this.pool = new WarmPool(() => this.spawn(this.logger), { min: config.poolMin, max: config.poolMax, idleTimeoutMs: config.idleTimeoutMs, backoff: restart,
+      onTake: (hit) => metrics.poolTake(hit),
+      onSpareDied: (description) => this.spawnHealth.recordFailure(description),
+    }, logger);
     this.watchdog = new MemoryWatchdog(() => this.children, {
       intervalMs: config.watchdogIntervalMs,
       memoryMaxBytes: config.memoryMaxBytes,
@@ -114,7 +117,13 @@ export class SessionHost {
         }
         logger.info({ why, restarts: ended.restarts }, 'session closed');
       },
-      onInitialized: () => this.spawnHealth.recordSuccess(),
+      onInitialized: (initialized) => {
+        this.spawnHealth.recordSuccess();
+        // A freshly spawned child's start-to-initialize time tells the pool when a spare is warm.
+        if (spare === undefined && initialized.restarts === 0) {
+          this.pool.observeStartup((initialized.initializedAt ?? Date.now()) - initialized.child.startedAt);
+        }
+      },
     }, { ...this.sessionOptions, launch: () => this.launch(logger) });
     this.registry.add(session);
     this.metrics.sessionStarted(transport);

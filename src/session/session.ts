@@ -73,6 +73,7 @@ export class Session {
   protocolVersion: string | undefined;
   serverName: string | undefined;
   initialized = false;
+  initializedAt: number | undefined;
   restarts = 0;
   readonly logger: Logger;
   child: ChildProcess;
@@ -174,9 +175,10 @@ export class Session {
     return this.inFlightRequests.size === 0 && !this.hasOpenStream && now - this.lastActivityAt >= idleTimeoutMs;
   }
 
-  /** A session whose client never sent a request after initialize, for `unusedMs`. */
+  /** A session whose client sent no request in the `unusedMs` since initialize was answered. */
   isUnused(now: number, unusedMs: number): boolean {
-    return this.requestsAfterInitialize === 0 && this.inFlightRequests.size === 0 && now - this.createdAt >= unusedMs;
+    if (this.initializedAt === undefined) return false;
+    return this.requestsAfterInitialize === 0 && this.inFlightRequests.size === 0 && now - this.initializedAt >= unusedMs;
   }
 
   /**
@@ -298,6 +300,7 @@ export class Session {
     this.protocolVersion = result.protocolVersion;
     this.serverName = typeof result.serverInfo?.name === 'string' ? result.serverInfo.name : undefined;
     this.initialized = true;
+    this.initializedAt = Date.now();
     this.hooks.onInitialized?.(this);
   }
 

@@ -4,8 +4,10 @@
  * dies while it waits is replaced after a backoff (the restart policy's delays), so a command that
  * cannot start makes the pool wait longer and longer instead of spinning.
  *
- * Size: it keeps --pool-min spares; each time a session finds it empty the target grows by one, up
- * to --pool-max; spares above --pool-min that wait longer than the idle timeout are let go.
+ * Size: it keeps --pool-min spares. A spare counts as warm once it has been up as long as children
+ * take to start (learned from how long initialize takes on fresh spawns); each time a session finds
+ * no warm spare (a miss) the target grows by one, up to --pool-max. Spares above --pool-min that
+ * wait longer than the idle timeout are let go.
  */
 import type { Logger } from '../observability/logger.js';
 import type { ChildProcess } from './child-process.js';
@@ -17,9 +19,14 @@ export interface WarmPoolOptions {
   /** Spares above `min` idle longer than this are stopped. */
   idleTimeoutMs: number;
   backoff: RestartPolicy;
-  /** Told of every take: a spare was there (hit) or not (miss). */
+  /** Told of every take: a warm spare was there (hit) or not (miss). */
   onTake?(hit: boolean): void;
+  /** Told when a spare dies while it waits (readiness counts it as a failed start). */
+  onSpareDied?(description: string): void;
 }
+
+/** How long a child takes to start, before any has been measured. */
+const DEFAULT_WARMUP_MS = 1000;
 
 interface Spare {
   child: ChildProcess;
@@ -35,6 +42,8 @@ export class WarmPool {
   private failures = 0;
   private refillTimer: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** Smoothed time from spawn to initialize answered: a younger spare is not warm yet. */
+  private warmupMs = DEFAULT_WARMUP_MS;
   hits = 0;
   misses = 0;
 
@@ -61,23 +70,31 @@ export class WarmPool {
     this.refill();
   }
 
-  /** A live spare for a new session, or `undefined` (a miss: the caller spawns). */
-  take(): ChildProcess | undefined {
+  /**
+   * The oldest live spare for a new session, or `undefined` when there is none (the caller spawns).
+   * A spare still starting is handed over all the same (it is ahead of a fresh spawn), but counts as
+   * a miss: the pool was too small for the rate sessions arrive at.
+   */
+  take(now = Date.now()): ChildProcess | undefined {
     if (!this.enabled) return undefined;
-    while (this.spares.length > 0) {
+    let taken: Spare | undefined;
+    while (!taken && this.spares.length > 0) {
       const spare = this.spares.shift() as Spare;
-      if (!spare.child.alive) continue;
-      this.hits++;
-      this.options.onTake?.(true);
-      this.failures = 0;
-      this.refill();
-      return spare.child;
+      if (spare.child.alive) taken = spare;
     }
-    this.misses++;
-    this.options.onTake?.(false);
-    if (this.target < this.options.max) this.target++;
+    const warm = taken !== undefined && now - taken.since >= this.warmupMs;
+    if (warm) this.hits++;
+    else this.misses++;
+    this.options.onTake?.(warm);
+    if (!warm && this.target < this.options.max) this.target++;
+    if (taken) this.failures = 0;
     this.refill();
-    return undefined;
+    return taken?.child;
+  }
+
+  /** Learns how long children take from spawn to an answered initialize. */
+  observeStartup(ms: number): void {
+    this.warmupMs = Math.round(this.warmupMs * 0.7 + ms * 0.3);
   }
 
   /** Lets go of spares above the minimum that waited too long. */
@@ -117,6 +134,7 @@ export class WarmPool {
     const delay = nextRestartDelay(this.options.backoff, this.failures);
     this.failures++;
     this.logger.warn({ result, failures: this.failures, retryInMs: delay }, 'pool spare died while waiting; replacing it after a backoff');
+    this.options.onSpareDied?.(`a pool spare ${result === 'spawn-failed' ? 'could not be started' : `died while waiting (${result})`}`);
     this.refillTimer = setTimeout(() => {
       this.refillTimer = undefined;
       this.refill();

@@ -4,7 +4,7 @@
  * failed, timed out or cancelled — and each exit is reported with its outcome (metrics, audit).
  */
 import { WIRE_ERRORS, wireError, type WireErrorReason } from '../errors/wire.js';
-import type { JsonRpcId, JsonRpcResponse } from '../jsonrpc/message.js';
+import type { JsonRpcId } from '../jsonrpc/message.js';
 import type { RequestOutcome } from '../observability/metrics.js';
 import type { RequestContext } from '../observability/request-context.js';
 import type { RequestSink } from './sink.js';

@@ -5,13 +5,16 @@
  */
 import { DURATION_FORMAT, formatDuration, parseDuration } from './duration.js';
 import { SIZE_FORMAT, formatSize, parseSize } from './size.js';
-import { RESTART_MODES, type RestartMode } from '../supervisor/restart-policy.js';
+import { RESTART_MODES, type RestartPolicy } from '../supervisor/restart-policy.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-/** The daemon's settled configuration; every duration is in milliseconds, every size in bytes. */
-export interface SidecarConfig {
+/**
+ * The daemon's settled configuration; every duration is in milliseconds, every size in bytes. The
+ * restart policy's keys are options of their own, so the config is the policy.
+ */
+export interface SidecarConfig extends RestartPolicy {
   host: string;
   port: number;
   path: string;
@@ -31,12 +34,6 @@ export interface SidecarConfig {
   unusedIdleTimeoutMs: number;
   requestTimeoutMs: number;
   maxInFlight: number;
-  restart: RestartMode;
-  restartSecMs: number;
-  restartSteps: number;
-  restartMaxDelayMs: number;
-  startLimitBurst: number;
-  startLimitIntervalMs: number;
   watchdogIntervalMs: number;
   memoryMaxBytes: number;
   memoryMaxTotalBytes: number;

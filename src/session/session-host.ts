@@ -21,17 +21,6 @@ import { newSessionId } from './session-id.js';
 
 export type TransportName = 'streamable-http';
 
-export function restartPolicyFrom(config: SidecarConfig): RestartPolicy {
-  return {
-    restart: config.restart,
-    restartSecMs: config.restartSecMs,
-    restartSteps: config.restartSteps,
-    restartMaxDelayMs: config.restartMaxDelayMs,
-    startLimitBurst: config.startLimitBurst,
-    startLimitIntervalMs: config.startLimitIntervalMs,
-  };
-}
-
 /** JSON has no Infinity: an unbounded limit reads "infinity", as on the command line. */
 function finite(value: number): number | 'infinity' {
   return value === Infinity ? 'infinity' : value;
@@ -70,7 +59,7 @@ export class SessionHost {
       killSignal: 'SIGTERM',
       observer: { exited: (record) => metrics.childExited(record), stderrLine: (logged) => metrics.stderrLine(logged) },
     };
-    const restart = restartPolicyFrom(config);
+    const restart: RestartPolicy = config;
     this.sessionOptions = {
       held: DEFAULT_HELD_LIMITS,
       stderrLinesInErrors: 5,

@@ -11,7 +11,7 @@ import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { OPTIONS, type OptionSpec } from '../../src/config/schema.js';
 import { startDaemon } from '../helpers/daemon.js';
-import { connectClient } from '../helpers/mcp-client.js';
+import { connectClient, textOf } from '../helpers/mcp-client.js';
 import { CLI, ROOT } from '../helpers/paths.js';
 import { waitFor } from '../helpers/poll.js';
 import { isAlive } from '../helpers/process-table.js';
@@ -58,11 +58,6 @@ function spec(key: string): OptionSpec {
 
 function flagOf(option: OptionSpec): string {
   return option.flags.split(' ')[0] as string;
-}
-
-function textOf(result: unknown): string {
-  const content = (result as { content: { type: string; text: string }[] }).content;
-  return content.map((part) => part.text).join('');
 }
 
 /** Asserts a usage error: exit 2 and one stderr line holding every one of `parts`. */

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { MCP_ACCEPT, openSession, rawRequest, type RawResponse } from '../helpers/http.js';
-import { connectClient } from '../helpers/mcp-client.js';
+import { connectClient, textOf } from '../helpers/mcp-client.js';
 import { waitFor } from '../helpers/poll.js';
 import { isAlive } from '../helpers/process-table.js';
 
@@ -27,11 +27,6 @@ function postRequest(daemon: TestDaemon, sessionId: string, id: number, method: 
     headers: sessionHeaders(sessionId),
     body: JSON.stringify({ jsonrpc: '2.0', id, method, params }),
   });
-}
-
-function textOf(result: unknown): string {
-  const content = (result as { content: { type: string; text: string }[] }).content;
-  return content.map((part) => part.text).join('');
 }
 
 // The tests use separate sessions of one daemon and mostly wait: they run side by side.

@@ -13,17 +13,12 @@ import { McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.j
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { startDaemon, type LogLine, type TestDaemon } from '../helpers/daemon.js';
 import { initializeBody, MCP_ACCEPT, rawRequest } from '../helpers/http.js';
-import { connectClient, type ConnectedClient } from '../helpers/mcp-client.js';
+import { connectClient, type ConnectedClient, textOf } from '../helpers/mcp-client.js';
 import { waitFor } from '../helpers/poll.js';
 import { assertNoneTagged, isAlive } from '../helpers/process-table.js';
 
 /** The JSON-RPC code of SESSION_ENDED (src/errors/wire.ts). */
 const SESSION_ENDED_CODE = -32004;
-
-function textOf(result: unknown): string {
-  const content = (result as { content: { type: string; text: string }[] }).content;
-  return content.map((part) => part.text).join('');
-}
 
 function startEcho(args: string[] = []): Promise<TestDaemon> {
   return startDaemon({ fixture: { name: 'echo-server' }, args });

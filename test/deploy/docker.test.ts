@@ -17,7 +17,7 @@ import { validate } from 'dockerfile-utils';
 import type { LogLine } from '../helpers/daemon.js';
 import { fixture } from '../helpers/fixtures.js';
 import { rawRequest } from '../helpers/http.js';
-import { connectClient } from '../helpers/mcp-client.js';
+import { connectClient, textOf } from '../helpers/mcp-client.js';
 import { CLI, ROOT } from '../helpers/paths.js';
 import { waitFor } from '../helpers/poll.js';
 import { assertNoneTagged, newTag } from '../helpers/process-table.js';
@@ -149,10 +149,6 @@ function healthcheck(port: number): { code: number | null; output: string } {
     timeout: 15_000,
   });
   return { code: run.status, output: `${run.stdout}${run.stderr}`.trim() };
-}
-
-function textOf(result: unknown): string {
-  return (result as { content: { text: string }[] }).content.map((part) => part.text).join('');
 }
 
 describe('Dockerfile', () => {

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { rawRequest } from '../helpers/http.js';
-import { connectClient } from '../helpers/mcp-client.js';
+import { connectClient, textOf } from '../helpers/mcp-client.js';
 import { CLI, ROOT } from '../helpers/paths.js';
 import { waitFor } from '../helpers/poll.js';
 import { isAlive, listProcesses } from '../helpers/process-table.js';
@@ -43,10 +43,6 @@ async function freePort(): Promise<number> {
 
 function childrenOf(pid: number): number[] {
   return listProcesses().filter((info) => info.ppid === pid).map((info) => info.pid);
-}
-
-function textOf(result: unknown): string {
-  return (result as { content: { text: string }[] }).content.map((part) => part.text).join('');
 }
 
 describe('PM2 wait_ready over IPC', () => {

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startDaemon } from '../helpers/daemon.js';
 import { rawRequest } from '../helpers/http.js';
-import { connectClient } from '../helpers/mcp-client.js';
+import { connectClient, textOf } from '../helpers/mcp-client.js';
 import { waitFor } from '../helpers/poll.js';
 import { processesWithEnv } from './process-env.js';
 
@@ -79,10 +79,6 @@ class NotifyListener {
 
 function statusOf(datagram: Datagram): string | undefined {
   return datagram.message.split('\n').find((line) => line.startsWith('STATUS='));
-}
-
-function textOf(result: unknown): string {
-  return (result as { content: { text: string }[] }).content.map((part) => part.text).join('');
 }
 
 const hasSystemdNotify = spawnSync('systemd-notify', ['--version'], { stdio: 'ignore' }).status === 0;

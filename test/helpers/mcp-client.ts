@@ -21,3 +21,9 @@ export async function connectClient(url: string, options: ClientOptions = {}): P
     },
   };
 }
+
+/** The text of a tool result's content parts, joined. */
+export function textOf(result: unknown): string {
+  const content = (result as { content: { type: string; text?: string }[] }).content;
+  return content.map((part) => part.text ?? '').join('');
+}

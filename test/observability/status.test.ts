@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
 import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { initializeBody, MCP_ACCEPT, rawRequest } from '../helpers/http.js';
-import { connectClient, type ConnectedClient } from '../helpers/mcp-client.js';
+import { connectClient, type ConnectedClient, textOf } from '../helpers/mcp-client.js';
 import { waitFor } from '../helpers/poll.js';
 
 interface SessionStatus {
@@ -42,10 +42,6 @@ async function status(daemon: TestDaemon): Promise<Status> {
 /** Polls /status until `check` finds what it wants in it. */
 function statusUntil<T>(daemon: TestDaemon, check: (current: Status) => T | undefined, what: string): Promise<T> {
   return waitFor(async () => check(await status(daemon)), { timeoutMs: 10_000, what });
-}
-
-function textOf(result: unknown): string {
-  return (result as { content: { text: string }[] }).content.map((part) => part.text).join('');
 }
 
 async function childPid(connected: ConnectedClient): Promise<number> {

@@ -6,16 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { connectClient } from '../helpers/mcp-client.js';
+import { connectClient, textOf } from '../helpers/mcp-client.js';
 import { startDaemon, type LogLine, type TestDaemon } from '../helpers/daemon.js';
 import { MCP_ACCEPT, openSession, rawRequest } from '../helpers/http.js';
 import { waitFor } from '../helpers/poll.js';
 import { assertNoneTagged, isAlive, newTag, processesTagged, type ProcessInfo } from '../helpers/process-table.js';
-
-function textOf(result: unknown): string {
-  const content = (result as { content: { type: string; text: string }[] }).content;
-  return content.map((part) => part.text).join('');
-}
 
 /** The daemon's children: processes carrying its tag, other than the daemon itself. */
 function childrenOf(daemon: TestDaemon): ProcessInfo[] {

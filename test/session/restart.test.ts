@@ -11,14 +11,9 @@ import { LoggingMessageNotificationSchema, ResourceUpdatedNotificationSchema } f
 import { nextRestartDelay, type RestartPolicy } from '../../src/supervisor/restart-policy.js';
 import { startDaemon, type LogLine, type TestDaemon } from '../helpers/daemon.js';
 import { MCP_ACCEPT, rawRequest } from '../helpers/http.js';
-import { connectClient, type ConnectedClient } from '../helpers/mcp-client.js';
+import { connectClient, type ConnectedClient, textOf } from '../helpers/mcp-client.js';
 import { waitFor } from '../helpers/poll.js';
 import { isAlive } from '../helpers/process-table.js';
-
-function textOf(result: unknown): string {
-  const content = (result as { content: { type: string; text: string }[] }).content;
-  return content.map((part) => part.text).join('');
-}
 
 async function childPid(connected: ConnectedClient): Promise<number> {
   return (JSON.parse(textOf(await connected.client.callTool({ name: 'pid', arguments: {} }))) as { pid: number }).pid;

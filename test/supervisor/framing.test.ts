@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { LineFramer, type LineFramerOptions } from '../../src/jsonrpc/line-framer.js';
-import { connectClient } from '../helpers/mcp-client.js';
+import { connectClient, textOf } from '../helpers/mcp-client.js';
 import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { MCP_ACCEPT, rawRequest } from '../helpers/http.js';
 import { waitFor } from '../helpers/poll.js';
@@ -16,11 +16,6 @@ import { waitFor } from '../helpers/poll.js';
 const NOT_JSON_RPC = 'child stdout line is not JSON-RPC; dropped';
 /** The fixture's garbage, as logged (its empty line is skipped without a word). */
 const GARBAGE = ['hello from a print statement', '{not json', '[1,2,3]', '{"jsonrpc":"1.0","id":1}'];
-
-function textOf(result: unknown): string {
-  const content = (result as { content: { type: string; text: string }[] }).content;
-  return content.map((part) => part.text).join('');
-}
 
 describe('a child that prints garbage on stdout, through the daemon', () => {
   let daemon: TestDaemon;

@@ -9,18 +9,13 @@ import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { createLogger } from '../../src/observability/logger.js';
 import { StderrCapture, type StderrCaptureOptions } from '../../src/supervisor/stderr-capture.js';
-import { connectClient } from '../helpers/mcp-client.js';
+import { connectClient, textOf } from '../helpers/mcp-client.js';
 import { startDaemon, type LogLine, type TestDaemon } from '../helpers/daemon.js';
 import { waitFor } from '../helpers/poll.js';
 
 const FLOOD_LINES = 5000;
 const LONG_LINE_BYTES = 200 * 1024; // the fixture's --long-line, newline included
 const DROPPED = 'child stderr lines dropped by the rate limit';
-
-function textOf(result: unknown): string {
-  const content = (result as { content: { type: string; text: string }[] }).content;
-  return content.map((part) => part.text).join('');
-}
 
 describe('stderr of a flooding child, through the daemon', () => {
   let daemon: TestDaemon;

@@ -9,14 +9,9 @@ import { describe, it } from 'node:test';
 import { nextRestartDelay, type RestartPolicy } from '../../src/supervisor/restart-policy.js';
 import { startDaemon, type LogLine, type TestDaemon } from '../helpers/daemon.js';
 import { openSession, rawRequest, MCP_ACCEPT } from '../helpers/http.js';
-import { connectClient } from '../helpers/mcp-client.js';
+import { connectClient, textOf } from '../helpers/mcp-client.js';
 import { waitFor } from '../helpers/poll.js';
 import { processesTagged } from '../helpers/process-table.js';
-
-function textOf(result: unknown): string {
-  const content = (result as { content: { type: string; text: string }[] }).content;
-  return content.map((part) => part.text).join('');
-}
 
 /** The daemon's children: processes carrying its tag, other than the daemon itself. */
 function childPids(daemon: TestDaemon): number[] {

@@ -12,13 +12,8 @@ import {
   LoggingMessageNotificationSchema,
   ResourceUpdatedNotificationSchema,
 } from '@modelcontextprotocol/sdk/types.js';
-import { connectClient } from '../../helpers/mcp-client.js';
+import { connectClient, textOf } from '../../helpers/mcp-client.js';
 import { startDaemon, type TestDaemon } from '../../helpers/daemon.js';
-
-function textOf(result: unknown): string {
-  const content = (result as { content: { type: string; text: string }[] }).content;
-  return content.map((part) => part.text).join('');
-}
 
 describe('Streamable HTTP with the SDK client', () => {
   let daemon: TestDaemon;

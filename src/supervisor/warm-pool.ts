@@ -4,10 +4,9 @@
  * dies while it waits is replaced after a backoff (the restart policy's delays), so a command that
  * cannot start makes the pool wait longer and longer instead of spinning.
  *
- * Size: it keeps --pool-min spares. A spare counts as warm once it has been up as long as children
- * take to start (learned from how long initialize takes on fresh spawns); each time a session finds
- * no warm spare (a miss) the target grows by one, up to --pool-max. Spares above --pool-min that
- * wait longer than the idle timeout are let go.
+ * Size: it keeps --pool-min spares. Each time a session finds no spare, or only one younger than
+ * children take to start (learned from how long initialize takes on fresh spawns), the target grows
+ * by one, up to --pool-max. Spares above --pool-min that wait longer than the idle timeout are let go.
  */
 import type { Logger } from '../observability/logger.js';
 import type { ChildProcess } from './child-process.js';
@@ -19,7 +18,7 @@ export interface WarmPoolOptions {
   /** Spares above `min` idle longer than this are stopped. */
   idleTimeoutMs: number;
   backoff: RestartPolicy;
-  /** Told of every take: a warm spare was there (hit) or not (miss). */
+  /** Told of every take: a spare was there (hit) or not (miss). */
   onTake?(hit: boolean): void;
   /** Told when a spare dies while it waits (readiness counts it as a failed start). */
   onSpareDied?(description: string): void;
@@ -71,9 +70,9 @@ export class WarmPool {
   }
 
   /**
-   * The oldest live spare for a new session, or `undefined` when there is none (the caller spawns).
-   * A spare still starting is handed over all the same (it is ahead of a fresh spawn), but counts as
-   * a miss: the pool was too small for the rate sessions arrive at.
+   * The oldest live spare for a new session (a hit), or `undefined` when there is none (a miss: the
+   * caller spawns). Taking a spare that is still starting means the pool refills slower than
+   * sessions arrive, so that grows the target too, as a miss does.
    */
   take(now = Date.now()): ChildProcess | undefined {
     if (!this.enabled) return undefined;
@@ -82,11 +81,11 @@ export class WarmPool {
       const spare = this.spares.shift() as Spare;
       if (spare.child.alive) taken = spare;
     }
-    const warm = taken !== undefined && now - taken.since >= this.warmupMs;
-    if (warm) this.hits++;
+    if (taken) this.hits++;
     else this.misses++;
-    this.options.onTake?.(warm);
-    if (!warm && this.target < this.options.max) this.target++;
+    this.options.onTake?.(taken !== undefined);
+    const cold = taken === undefined || now - taken.since < this.warmupMs;
+    if (cold && this.target < this.options.max) this.target++;
     if (taken) this.failures = 0;
     this.refill();
     return taken?.child;

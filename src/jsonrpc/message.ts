@@ -63,7 +63,7 @@ export function classify(value: unknown): MessageKind | undefined {
 }
 
 /** Parses one line into a framed message, or `undefined` when it is not JSON-RPC. Never throws. */
-export function parseLine(raw: string, bytes = raw.length): Framed | undefined {
+export function parseLine(raw: string, bytes = Buffer.byteLength(raw)): Framed | undefined {
   let value: unknown;
   try {
     value = JSON.parse(raw);

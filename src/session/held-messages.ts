@@ -30,11 +30,11 @@ export class HeldMessages {
   /** Holds `framed`; returns how many older messages were evicted to make room. */
   hold(framed: Framed): number {
     this.queue.push(framed);
-    this.bytes += framed.raw.length;
+    this.bytes += framed.bytes;
     let evicted = 0;
     while (this.queue.length > this.limits.maxCount || (this.bytes > this.limits.maxBytes && this.queue.length > 0)) {
       const oldest = this.queue.shift() as Framed;
-      this.bytes -= oldest.raw.length;
+      this.bytes -= oldest.bytes;
       evicted++;
     }
     this.evicted += evicted;

@@ -35,7 +35,8 @@ export interface RequestDone {
 /** Sends a daemon-made error response on a request's stream. */
 export function answerWithError(sink: RequestSink, body: ReturnType<typeof wireError>): void {
   const raw = JSON.stringify(body);
-  sink.deliver({ kind: 'response', message: body, raw, bytes: raw.length });
+  // Byte length, not string length: the message may quote the child's stderr in any script.
+  sink.deliver({ kind: 'response', message: body, raw, bytes: Buffer.byteLength(raw) });
 }
 
 export class InFlightRequests {

@@ -130,6 +130,12 @@ export class ChildProcess {
       if (!(await Promise.race([drained, closed]))) return false;
       if (stdin.destroyed || stdin.writableEnded) return false;
     }
+    // Lines written in the same tick go to the pipe in one writev: with many sessions, one
+    // syscall per turn of the event loop instead of one per message.
+    if (stdin.writableCorked === 0) {
+      stdin.cork();
+      process.nextTick(() => stdin.uncork());
+    }
     stdin.write(`${raw}\n`);
     return true;
   }

@@ -67,8 +67,9 @@ function frame(text: string, bytes: number): FrameResult {
     return { reason: 'INVALID_MESSAGE', id: typeof id === 'string' || typeof id === 'number' ? id : null };
   }
   // The child reads one message per line: a pretty-printed body is re-serialized onto one.
-  const raw = text.includes('\n') || text.includes('\r') ? JSON.stringify(value) : text;
-  return { kind, message: value as Framed['message'], raw, bytes };
+  if (!text.includes('\n') && !text.includes('\r')) return { kind, message: value as Framed['message'], raw: text, bytes };
+  const raw = JSON.stringify(value);
+  return { kind, message: value as Framed['message'], raw, bytes: Buffer.byteLength(raw) };
 }
 
 async function initialize(req: IncomingMessage, res: ServerResponse, framed: Framed<JsonRpcRequest>, context: StreamableHttpContext): Promise<void> {

@@ -80,7 +80,8 @@ export class PostStream implements RequestSink {
     const succeeded = single !== undefined && (single.message as JsonRpcResponse).error === undefined;
     const headers: Record<string, string | number> = {
       'content-type': 'application/json',
-      'content-length': Buffer.byteLength(body),
+      // A framed message knows its byte length: a 1 MiB answer is not scanned again.
+      'content-length': single ? single.bytes : Buffer.byteLength(body),
     };
     if (this.sessionId && succeeded) headers['mcp-session-id'] = this.sessionId;
     this.mode = 'done';

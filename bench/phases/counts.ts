@@ -1,0 +1,53 @@
+/** How much each phase does: the full run, and the seconds-long CI run. */
+export interface Counts {
+  setupSessions: number;
+  sequentialWarmup: number;
+  sequentialRequests: number;
+  concurrentSessions: number;
+  concurrentInFlight: number;
+  /** Requests each in-flight slot makes one after another. */
+  concurrentPerSlot: number;
+  bigBytes: number;
+  bigWarmup: number;
+  bigCalls: number;
+  memorySessions: number;
+  /** PSS samples per level (the lowest counts). */
+  memorySamples: number;
+  exitSessions: number;
+  sdkWarmup: number;
+  sdkCalls: number;
+}
+
+export const FULL_COUNTS: Counts = {
+  setupSessions: 20,
+  sequentialWarmup: 300,
+  sequentialRequests: 3000,
+  concurrentSessions: 16,
+  concurrentInFlight: 8,
+  concurrentPerSlot: 40,
+  bigBytes: 1024 * 1024,
+  bigWarmup: 5,
+  bigCalls: 40,
+  memorySessions: 50,
+  memorySamples: 5,
+  exitSessions: 8,
+  sdkWarmup: 50,
+  sdkCalls: 500,
+};
+
+export const QUICK_COUNTS: Counts = {
+  setupSessions: 3,
+  sequentialWarmup: 20,
+  sequentialRequests: 100,
+  concurrentSessions: 4,
+  concurrentInFlight: 4,
+  concurrentPerSlot: 5,
+  bigBytes: 1024 * 1024,
+  bigWarmup: 1,
+  bigCalls: 3,
+  memorySessions: 4,
+  memorySamples: 2,
+  exitSessions: 2,
+  sdkWarmup: 5,
+  sdkCalls: 20,
+};

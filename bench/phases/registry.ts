@@ -1,0 +1,19 @@
+import { bigPhase } from './big.js';
+import { concurrentPhase } from './concurrent.js';
+import { exitPhase } from './exit.js';
+import { memoryPhase } from './memory.js';
+import type { Phase, PhaseName } from './phase.js';
+import { sdkPhase } from './sdk.js';
+import { sequentialPhase } from './sequential.js';
+import { setupPhase } from './setup.js';
+
+/** Every phase, in run and report order. */
+export const PHASES: Readonly<Record<PhaseName, Phase>> = {
+  setup: setupPhase,
+  sequential: sequentialPhase,
+  concurrent: concurrentPhase,
+  big: bigPhase,
+  memory: memoryPhase,
+  sdk: sdkPhase,
+  exit: exitPhase,
+};

@@ -1,0 +1,91 @@
+/**
+ * The bench's command line, validated eagerly: a bad flag or value is one line naming the flag,
+ * the value and what is accepted, and exit code 2.
+ */
+import { parseArgs } from 'node:util';
+import { PHASE_NAMES, type PhaseName } from '../phases/phase.js';
+import { TARGET_NAMES, type TargetName } from '../targets/target.js';
+
+export interface BenchOptions {
+  rounds: number;
+  quick: boolean;
+  /** Undefined: BENCHMARKS.md for a full run, a temp file for --quick. */
+  out: string | undefined;
+  targets: TargetName[];
+  phases: PhaseName[];
+  /** Run mcp-sidecar under node --cpu-prof, profiles in this directory. */
+  cpuProfDir: string | undefined;
+  /** Keep the targets' log files even when the run passes. */
+  keepLogs: boolean;
+}
+
+export const USAGE = `Usage: node dist/bench/run.js [options]   (npm run bench, npm run bench:quick)
+
+  --rounds <n>       interleaved rounds; every round runs every target once per phase,
+                     in a rotated order (default 5; with --quick 1)
+  --quick            the seconds-long CI run: tiny counts, report to a temp file
+  --out <file>       where the Markdown report goes (default BENCHMARKS.md;
+                     with --quick a temp file)
+  --targets <list>   comma-separated subset of: ${TARGET_NAMES.join(', ')}
+  --phases <list>    comma-separated subset of: ${PHASE_NAMES.join(', ')}
+  --cpu-prof <dir>   run mcp-sidecar under node --cpu-prof; one .cpuprofile per phase and
+                     round in <dir>, and a top self-time summary at the end
+  --keep-logs        keep every target's log file (kept anyway when the run fails)
+  --help             this text
+
+Exit codes: 0 done, 1 a phase failed or a process was left behind, 2 bad usage.
+`;
+
+export class UsageError extends Error {}
+
+function parseList<T extends string>(flag: string, raw: string, allowed: readonly T[]): T[] {
+  const items = raw.split(',').map((item) => item.trim()).filter((item) => item !== '');
+  const unknown = items.filter((item) => !(allowed as readonly string[]).includes(item));
+  if (items.length === 0 || unknown.length > 0) {
+    throw new UsageError(`${flag} ${JSON.stringify(raw)}: expected a comma-separated list of ${allowed.join(', ')}`);
+  }
+  return allowed.filter((name) => items.includes(name));
+}
+
+function parseRounds(raw: string): number {
+  const rounds = Number(raw);
+  if (!/^\d+$/.test(raw) || rounds < 1 || rounds > 100) throw new UsageError(`--rounds ${JSON.stringify(raw)}: expected a whole number from 1 to 100`);
+  return rounds;
+}
+
+/** The options, or `'help'`; throws UsageError. */
+export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      options: {
+        rounds: { type: 'string' },
+        quick: { type: 'boolean', default: false },
+        out: { type: 'string' },
+        targets: { type: 'string' },
+        phases: { type: 'string' },
+        'cpu-prof': { type: 'string' },
+        'keep-logs': { type: 'boolean', default: false },
+        help: { type: 'boolean', default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    });
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  const { values } = parsed;
+  if (values.help) return 'help';
+  if (values['cpu-prof'] === '') throw new UsageError('--cpu-prof "": expected a directory');
+  if (values.out === '') throw new UsageError('--out "": expected a file path');
+  return {
+    quick: values.quick,
+    rounds: values.rounds === undefined ? (values.quick ? 1 : 5) : parseRounds(values.rounds),
+    out: values.out,
+    targets: values.targets === undefined ? [...TARGET_NAMES] : parseList('--targets', values.targets, TARGET_NAMES),
+    phases: values.phases === undefined ? [...PHASE_NAMES] : parseList('--phases', values.phases, PHASE_NAMES),
+    cpuProfDir: values['cpu-prof'],
+    keepLogs: values['keep-logs'],
+  };
+}

@@ -1,0 +1,60 @@
+/**
+ * mcp-sidecar from this checkout (dist/src/cli/main.js), with its defaults and --port 0: it picks
+ * a free loopback port and says which in its "listening" log line. The warm variant keeps
+ * POOL_MIN spares started ahead.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { SIDECAR_CLI } from '../lib/paths.js';
+import { BridgeProcess } from './bridge-process.js';
+import { fixtureCommand } from './fixture-command.js';
+import { HttpTarget } from './http-target.js';
+import type { RunningTarget, StartContext, TargetDefinition } from './target.js';
+
+/** Spares for the warm target: the setup phase opens one session at a time, so one is used and one refills. */
+export const POOL_MIN = 2;
+
+function listeningUrl(logFile: string): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(logFile, 'utf8');
+  } catch {
+    return undefined;
+  }
+  for (const line of text.split('\n')) {
+    if (!line.includes('"listening"')) continue;
+    try {
+      const record = JSON.parse(line) as { msg?: unknown; url?: unknown };
+      if (record.msg === 'listening' && typeof record.url === 'string') return record.url;
+    } catch {
+      // A line still being written: the next poll reads it whole.
+    }
+  }
+  return undefined;
+}
+
+function cpuProfileArgs(context: StartContext): string[] {
+  if (!context.cpuProfile) return [];
+  return ['--cpu-prof', `--cpu-prof-dir=${context.cpuProfile.dir}`, `--cpu-prof-name=${context.cpuProfile.name}`];
+}
+
+async function startSidecar(context: StartContext, poolMin: number): Promise<RunningTarget> {
+  const command = fixtureCommand(context.tag);
+  const name = poolMin > 0 ? 'mcp-sidecar-warm' : 'mcp-sidecar';
+  const args = ['--port', '0', ...(poolMin > 0 ? ['--pool-min', String(poolMin)] : []), '--', ...command];
+  const bridge = new BridgeProcess({ name, nodeArgs: cpuProfileArgs(context), script: SIDECAR_CLI, args, logFile: context.logFile, tag: context.tag });
+  const url = await bridge.waitUntil(() => listeningUrl(context.logFile), 'its "listening" log line');
+  return new HttpTarget(name, bridge, url, command).ready(1 + poolMin);
+}
+
+export const mcpSidecar: TargetDefinition = {
+  name: 'mcp-sidecar',
+  describe: () => `\`node ${path.relative(process.cwd(), SIDECAR_CLI)} --port 0 -- <fixture>\`: its defaults (127.0.0.1, no pool: a child spawned per session)`,
+  start: (context) => startSidecar(context, 0),
+};
+
+export const mcpSidecarWarm: TargetDefinition = {
+  name: 'mcp-sidecar-warm',
+  describe: () => `the same with \`--pool-min ${POOL_MIN}\`: children started ahead, a session pays only its initialize`,
+  start: (context) => startSidecar(context, POOL_MIN),
+};

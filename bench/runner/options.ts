@@ -83,7 +83,10 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
     quick: values.quick,
     rounds: values.rounds === undefined ? (values.quick ? 1 : 5) : parseRounds(values.rounds),
     out: values.out,
-    targets: values.targets === undefined ? [...TARGET_NAMES] : parseList('--targets', values.targets, TARGET_NAMES),
+    // The baseline (another build) only when one is given.
+    targets: values.targets === undefined
+      ? TARGET_NAMES.filter((name) => name !== 'mcp-sidecar-baseline' || process.env.BENCH_BASELINE_CLI !== undefined)
+      : parseList('--targets', values.targets, TARGET_NAMES),
     phases: values.phases === undefined ? [...PHASE_NAMES] : parseList('--phases', values.phases, PHASE_NAMES),
     cpuProfDir: values['cpu-prof'],
     keepLogs: values['keep-logs'],

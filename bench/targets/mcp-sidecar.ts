@@ -38,11 +38,14 @@ function cpuProfileArgs(context: StartContext): string[] {
   return ['--cpu-prof', `--cpu-prof-dir=${context.cpuProfile.dir}`, `--cpu-prof-name=${context.cpuProfile.name}`];
 }
 
-async function startSidecar(context: StartContext, poolMin: number): Promise<RunningTarget> {
+/** Another build of mcp-sidecar to compare with (before/after a change), from BENCH_BASELINE_CLI. */
+const BASELINE_CLI = process.env.BENCH_BASELINE_CLI;
+
+async function startSidecar(context: StartContext, poolMin: number, script = SIDECAR_CLI, baseline = false): Promise<RunningTarget> {
   const command = fixtureCommand(context.tag);
-  const name = poolMin > 0 ? 'mcp-sidecar-warm' : 'mcp-sidecar';
+  const name = baseline ? 'mcp-sidecar-baseline' : poolMin > 0 ? 'mcp-sidecar-warm' : 'mcp-sidecar';
   const args = ['--port', '0', ...(poolMin > 0 ? ['--pool-min', String(poolMin)] : []), '--', ...command];
-  const bridge = new BridgeProcess({ name, nodeArgs: cpuProfileArgs(context), script: SIDECAR_CLI, args, logFile: context.logFile, tag: context.tag });
+  const bridge = new BridgeProcess({ name, nodeArgs: cpuProfileArgs(context), script, args, logFile: context.logFile, tag: context.tag });
   const url = await bridge.waitUntil(() => listeningUrl(context.logFile), 'its "listening" log line');
   return new HttpTarget(name, bridge, url, command).ready(1 + poolMin);
 }
@@ -51,6 +54,15 @@ export const mcpSidecar: TargetDefinition = {
   name: 'mcp-sidecar',
   describe: () => `\`node ${path.relative(process.cwd(), SIDECAR_CLI)} --port 0 -- <fixture>\`: its defaults (127.0.0.1, no pool: a child spawned per session)`,
   start: (context) => startSidecar(context, 0),
+};
+
+export const mcpSidecarBaseline: TargetDefinition = {
+  name: 'mcp-sidecar-baseline',
+  describe: () => `another build, \`node ${BASELINE_CLI ?? '$BENCH_BASELINE_CLI'} --port 0 -- <fixture>\`, for before/after figures (run it with --targets … and BENCH_BASELINE_CLI set)`,
+  start: (context) => {
+    if (!BASELINE_CLI) throw new Error('the mcp-sidecar-baseline target needs BENCH_BASELINE_CLI: the path of another build\'s dist/src/cli/main.js');
+    return startSidecar(context, 0, BASELINE_CLI, true);
+  },
 };
 
 export const mcpSidecarWarm: TargetDefinition = {

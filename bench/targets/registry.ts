@@ -1,6 +1,6 @@
 import { floor } from './floor.js';
 import { mcpProxy } from './mcp-proxy.js';
-import { mcpSidecar, mcpSidecarWarm } from './mcp-sidecar.js';
+import { mcpSidecar, mcpSidecarBaseline, mcpSidecarWarm } from './mcp-sidecar.js';
 import { supergateway } from './supergateway.js';
 import type { TargetDefinition, TargetName } from './target.js';
 
@@ -9,6 +9,7 @@ export const TARGETS: Readonly<Record<TargetName, TargetDefinition>> = {
   floor,
   'mcp-sidecar': mcpSidecar,
   'mcp-sidecar-warm': mcpSidecarWarm,
+  'mcp-sidecar-baseline': mcpSidecarBaseline,
   supergateway,
   'mcp-proxy': mcpProxy,
 };

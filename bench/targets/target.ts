@@ -6,7 +6,7 @@
 import type { McpSession } from '../client/session.js';
 import type { ProcessEntry } from '../lib/process-table.js';
 
-export const TARGET_NAMES = ['floor', 'mcp-sidecar', 'mcp-sidecar-warm', 'supergateway', 'mcp-proxy'] as const;
+export const TARGET_NAMES = ['floor', 'mcp-sidecar', 'mcp-sidecar-warm', 'mcp-sidecar-baseline', 'supergateway', 'mcp-proxy'] as const;
 export type TargetName = (typeof TARGET_NAMES)[number];
 
 /** The public bridges mcp-sidecar is compared with, pair by pair. */

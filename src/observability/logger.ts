@@ -16,7 +16,20 @@ export const REDACTED_PATHS = [
   'env',
 ];
 
-export function createLogger(level: LogLevel, destination: pino.DestinationStream = pino.destination({ dest: 2, sync: false })): Logger {
+/** Log lines are written when 4 KiB have gathered or this long after the first, whichever is first. */
+export const LOG_FLUSH_MS = 100;
+
+/**
+ * Writes are batched (a line per tool call must not cost a syscall per call on the relay's hot
+ * path); a timer flushes what is pending within LOG_FLUSH_MS, and the CLI flushes before it exits.
+ */
+export function createLogger(level: LogLevel, destination?: pino.DestinationStream): Logger {
+  let sink = destination;
+  if (!sink) {
+    const stderr = pino.destination({ dest: 2, sync: false, minLength: 4096 });
+    setInterval(() => stderr.flush(), LOG_FLUSH_MS).unref();
+    sink = stderr;
+  }
   return pino(
     {
       level,
@@ -25,6 +38,6 @@ export function createLogger(level: LogLevel, destination: pino.DestinationStrea
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
       formatters: { level: (label) => ({ level: label }) },
     },
-    destination,
+    sink,
   );
 }

@@ -37,7 +37,9 @@ export interface MetricsSources {
 export class Metrics {
   readonly registry = new Registry();
   private readonly toolLabels = new Set<string>();
+  private readonly children = new Map<object, Map<string, unknown>>();
   private readonly sessionsStarted: Counter<'transport'>;
+  private readonly sessionsEnded: Counter<'reason'>;
   private readonly childExits: Counter<'result'>;
   private readonly restarts: Counter;
   private readonly watchdogStops: Counter;
@@ -62,6 +64,12 @@ export class Metrics {
     // Gauges named like counters: `promtool check metrics` rejects them, and they add little.
     for (const name of MISNAMED_DEFAULTS) this.registry.removeSingleMetric(name);
     this.sessionsStarted = new Counter({ name: 'mcp_sidecar_sessions_started_total', help: 'Sessions opened, by transport.', labelNames: ['transport'], registers });
+    this.sessionsEnded = new Counter({
+      name: 'mcp_sidecar_sessions_ended_total',
+      help: 'Sessions ended, by reason: session-end (DELETE), idle, ttl, shutdown, memory, timeout, or not restarted (no-restart, start-limit-hit, not-initialized).',
+      labelNames: ['reason'],
+      registers,
+    });
     new Gauge({
       name: 'mcp_sidecar_sessions_active', help: 'Live sessions, by transport.', labelNames: ['transport'], registers,
       collect() {
@@ -103,6 +111,10 @@ export class Metrics {
     this.sessionsStarted.inc({ transport });
   }
 
+  sessionEnded(reason: string): void {
+    this.sessionsEnded.inc({ reason });
+  }
+
   childExited(record: ExitRecord): void {
     this.childExits.inc({ result: record.result });
   }
@@ -141,12 +153,31 @@ export class Metrics {
 
   requestDone(method: string, tool: string | undefined, outcome: RequestOutcome, seconds: number): void {
     const label = KNOWN_METHODS.has(method) ? method : 'other';
-    this.requests.inc({ method: label, outcome });
-    this.requestDuration.observe({ method: label }, seconds);
+    this.child(this.requests, label, outcome).inc();
+    this.child(this.requestDuration, label).observe(seconds);
     if (tool === undefined) return;
     const toolLabel = this.toolLabel(tool);
-    this.toolCalls.inc({ tool: toolLabel, outcome });
-    this.toolDuration.observe({ tool: toolLabel }, seconds);
+    this.child(this.toolCalls, toolLabel, outcome).inc();
+    this.child(this.toolDuration, toolLabel).observe(seconds);
+  }
+
+  /**
+   * A metric's child for these label values, resolved once: prom-client hashes the label object on
+   * every call otherwise, and this is the per-request path. Label sets are bounded (see above).
+   */
+  private child<T extends { labels(...values: string[]): unknown }>(metric: T, ...values: string[]): ReturnType<T['labels']> {
+    const key = values.join('\u0000');
+    let byValues = this.children.get(metric);
+    if (!byValues) {
+      byValues = new Map();
+      this.children.set(metric, byValues);
+    }
+    let found = byValues.get(key);
+    if (!found) {
+      found = metric.labels(...values);
+      byValues.set(key, found);
+    }
+    return found as ReturnType<T['labels']>;
   }
 
   private toolLabel(tool: string): string {

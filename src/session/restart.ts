@@ -11,18 +11,24 @@ import type { ExitRecord } from '../supervisor/exit-record.js';
 import { admitStart, nextRestartDelay, shouldRestart } from '../supervisor/restart-policy.js';
 import type { Session } from './session.js';
 
-export type RestartDecision = { restart: true; delayMs: number } | { restart: false; why: string };
+/** Why a session ended when its child exited and was not restarted. */
+export type NotRestarted = 'not-initialized' | 'no-restart' | 'start-limit-hit';
+
+export type RestartDecision = { restart: true; delayMs: number } | { restart: false; reason: NotRestarted; why: string };
 
 const INITIALIZED = JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' });
 
 export function decideRestart(session: Session, record: ExitRecord, now = Date.now()): RestartDecision {
   const policy = session.options.restart;
-  if (!session.initialized) return { restart: false, why: 'it had not answered initialize, so there is nothing to restore' };
-  if (!shouldRestart(policy.restart, record)) return { restart: false, why: `--restart ${policy.restart} does not restart after ${record.result}` };
+  if (!session.initialized) return { restart: false, reason: 'not-initialized', why: 'it had not answered initialize, so there is nothing to restore' };
+  if (!shouldRestart(policy.restart, record)) {
+    return { restart: false, reason: 'no-restart', why: `--restart ${policy.restart} does not restart after ${record.result}` };
+  }
   const admitted = admitStart(session.starts, now, policy);
   if (!admitted.allowed) {
     return {
       restart: false,
+      reason: 'start-limit-hit',
       why: `start-limit-hit: ${policy.startLimitBurst} starts within ${formatDuration(policy.startLimitIntervalMs)} (--start-limit-burst, --start-limit-interval)`,
     };
   }

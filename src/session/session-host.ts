@@ -99,12 +99,13 @@ export class SessionHost {
     const logger = this.logger.child({ sessionId: id });
     const spare = this.pool.take();
     const session = new Session(id, transport, spare ?? this.spawn(logger), logger, {
-      onEnded: (ended, record, why) => {
+      onEnded: (ended, record, reason) => {
         this.registry.remove(ended);
         if (!ended.initialized && record.result !== 'shutdown' && record.result !== 'session-end') {
           this.spawnHealth.recordFailure(`the child ${describeExit(record)}`);
         }
-        logger.info({ why, restarts: ended.restarts }, 'session closed');
+        this.metrics.sessionEnded(reason);
+        logger.info({ reason, restarts: ended.restarts }, 'session closed');
       },
       onInitialized: (initialized) => {
         this.spawnHealth.recordSuccess();

@@ -20,7 +20,7 @@ import type { HeldMessagesLimits } from './held-messages.js';
 import { answerWithError, InFlightRequests, type Pending, type RequestDone } from './in-flight.js';
 import { InternalRequests } from './internal-requests.js';
 import { RecordedState } from './recorded-state.js';
-import { decideRestart, restartChild } from './restart.js';
+import { decideRestart, restartChild, type NotRestarted } from './restart.js';
 import { streamFor } from './routing.js';
 import type { MessageSink, RequestSink } from './sink.js';
 
@@ -36,11 +36,14 @@ export interface SessionObserver {
 /** `accepted`: the request's stream will get an answer, from the child or, if it is gone, an error. */
 export type { Pending, RequestDone };
 
+/** Why a session ended: asked for (DELETE, idle, ttl, shutdown, …), or its child was not restarted. */
+export type SessionEndReason = StopReason | NotRestarted;
+
 export type SubmitOutcome = 'accepted' | 'duplicate-id' | 'too-many-in-flight';
 
 export interface SessionHooks {
   /** The session is over; called once, with the last child's exit record. */
-  onEnded(session: Session, record: ExitRecord, why: string): void;
+  onEnded(session: Session, record: ExitRecord, reason: SessionEndReason): void;
   /** A child answered initialize successfully. */
   onInitialized?(session: Session): void;
 }
@@ -327,7 +330,7 @@ export class Session {
     this.streams.close();
     this.releaseGate();
     this.logger.warn({ exit: record, initialized: this.initialized }, `session ended: its child ${describeExit(record)}; ${decision.why}`);
-    this.hooks.onEnded(this, record, decision.why);
+    this.hooks.onEnded(this, record, decision.reason);
   }
 
   private restart(record: ExitRecord, delayMs: number): void {

@@ -22,8 +22,18 @@ export function accepts(header: string | undefined, type: string): boolean {
   return mediaRanges(header).some((range) => range === type || range === major || range === '*/*');
 }
 
+/** Verdicts on Accept headers seen: a client sends the same one with every POST. Bounded. */
+const postAcceptVerdicts = new Map<string, boolean>();
+const MAX_CACHED_VERDICTS = 64;
+
 export function checkPostAccept(headers: IncomingHttpHeaders): WireErrorReason | undefined {
-  return accepts(headers.accept, 'application/json') && accepts(headers.accept, 'text/event-stream') ? undefined : 'NOT_ACCEPTABLE';
+  const header = headers.accept ?? '';
+  let ok = postAcceptVerdicts.get(header);
+  if (ok === undefined) {
+    ok = accepts(header, 'application/json') && accepts(header, 'text/event-stream');
+    if (postAcceptVerdicts.size < MAX_CACHED_VERDICTS) postAcceptVerdicts.set(header, ok);
+  }
+  return ok ? undefined : 'NOT_ACCEPTABLE';
 }
 
 export function checkGetAccept(headers: IncomingHttpHeaders): WireErrorReason | undefined {

@@ -143,6 +143,7 @@ export class SessionHost {
       inFlight: session.inFlight,
       rssBytes: session.child.rssBytes,
       restarts: session.restarts,
+      droppedMessages: session.streams.dropped,
       protocolVersion: session.protocolVersion,
       stderr: session.child.stderr.tail().slice(-5),
     }));
@@ -150,7 +151,7 @@ export class SessionHost {
       sessions,
       pool: { spares: this.pool.size, min: this.config.poolMin, max: this.config.poolMax, hits: this.pool.hits, misses: this.pool.misses },
       children: Object.fromEntries(this.countChildren()),
-      memory: { childrenRssBytes: this.watchdog.totalBytes, memoryMaxBytes: finite(this.config.memoryMaxBytes), memoryMaxTotalBytes: finite(this.config.memoryMaxTotalBytes) },
+      memory: { childrenRssBytes: this.watchdog.totalBytes, watchdogStops: this.watchdog.stops, memoryMaxBytes: finite(this.config.memoryMaxBytes), memoryMaxTotalBytes: finite(this.config.memoryMaxTotalBytes) },
       limits: {
         maxSessions: this.config.maxSessions,
         maxInFlight: this.config.maxInFlight,

@@ -89,7 +89,6 @@ export class Session {
   readonly options: SessionOptions;
   private readonly hooks: SessionHooks;
   private state: State = 'running';
-  private endReason: StopReason | undefined;
   /** Last time the child sent anything: a child silent past --ping-interval is pinged. */
   private lastChildActivityAt = Date.now();
   private pinging = false;
@@ -227,7 +226,6 @@ export class Session {
   end(reason: StopReason): Promise<ExitRecord> {
     if (this.state !== 'ended') {
       this.state = 'ended';
-      this.endReason = reason;
       this.logger.info({ reason }, 'session ending');
       this.inFlightRequests.failAll('SESSION_ENDED', `session ended (${reason})`);
       this.internal.failAll(`session ended (${reason})`);

@@ -2,8 +2,8 @@
  * Signals for a child's whole process group. Each child is spawned as a group leader, so `npx`,
  * `uvx` and `sh -c` wrappers go down together with the server they started.
  */
-import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
+import { listPids, readStat } from './proc.js';
 
 /** Sends `signal` to every process in group `pgid`; false when the group is already empty. */
 export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
@@ -29,23 +29,12 @@ export function groupAlive(pgid: number): boolean {
 
 /** Members of the group that are not zombies, from /proc; `undefined` where there is no /proc. */
 function liveGroupMembers(pgid: number): number | undefined {
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return undefined; // No procfs (not Linux): trust the signal probe alone.
-  }
+  const pids = listPids();
+  if (pids === undefined) return undefined; // Trust the signal probe alone.
   let live = 0;
-  for (const entry of entries) {
-    if (entry.charCodeAt(0) < 48 || entry.charCodeAt(0) > 57) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // Fields after the parenthesised command name: state, ppid, pgrp, …
-      const [state, , group] = stat.slice(stat.lastIndexOf(')') + 2).split(' ', 3);
-      if (Number(group) === pgid && state !== 'Z') live++;
-    } catch {
-      // The process ended while we looked: not a member any more.
-    }
+  for (const pid of pids) {
+    const stat = readStat(pid);
+    if (stat && stat.pgid === pgid && stat.state !== 'Z') live++;
   }
   return live;
 }

@@ -4,7 +4,7 @@
  * names the option, the value and what it accepts.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { OPTIONS, checkConfig, type SidecarConfig } from '../config/schema.js';
+import { OPTIONS, settleConfig, type SidecarConfig } from '../config/schema.js';
 
 export interface ParsedCommandLine {
   config: SidecarConfig;
@@ -54,8 +54,7 @@ export function parseCommandLine(program: Command, argv: readonly string[]): Par
     config[spec.key] = values[attribute];
   }
   const settled = config as unknown as SidecarConfig;
-  const broken = checkConfig(settled);
+  const broken = settleConfig(settled);
   if (broken) program.error(`error: ${broken}`, { exitCode: 2, code: 'mcp-sidecar.invalidConfig' });
-  if (settled.poolMax === 0) settled.poolMax = settled.poolMin;
   return { config: settled, command: program.args };
 }

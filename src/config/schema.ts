@@ -58,17 +58,14 @@ export interface OptionSpec {
   parse(raw: string, previous: unknown): unknown;
 }
 
-function duration(raw: string): number | undefined {
-  return parseDuration(raw);
-}
-
 function positiveDuration(raw: string): number | undefined {
   const ms = parseDuration(raw);
   return ms !== undefined && ms > 0 ? ms : undefined;
 }
 
-function size(raw: string): number | undefined {
-  return parseSize(raw);
+function port(raw: string): number | undefined {
+  const value = Number(raw);
+  return /^\d+$/.test(raw.trim()) && value <= 65535 ? value : undefined;
 }
 
 function sizeOrInfinity(raw: string): number | undefined {
@@ -115,10 +112,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     key: 'port', flags: '--port <number>', env: 'MCP_SIDECAR_PORT',
     description: 'TCP port; 0 picks a free one (the "listening" log line gives it)',
     default: 8808, defaultText: '8808', accepts: 'an integer from 0 to 65535',
-    parse: (raw) => {
-      const port = Number(raw);
-      return /^\d+$/.test(raw.trim()) && port <= 65535 ? port : undefined;
-    },
+    parse: port,
   },
   {
     key: 'path', flags: '--path <path>', env: 'MCP_SIDECAR_PATH',
@@ -152,22 +146,22 @@ export const OPTIONS: readonly OptionSpec[] = [
   {
     key: 'drainTimeoutMs', flags: '--drain-timeout <duration>', env: 'MCP_SIDECAR_DRAIN_TIMEOUT',
     description: 'on SIGTERM/SIGINT, how long in-flight requests may take to finish before children are stopped',
-    default: 10_000, defaultText: '10s', accepts: DURATION_FORMAT, parse: duration,
+    default: 10_000, defaultText: '10s', accepts: DURATION_FORMAT, parse: parseDuration,
   },
   {
     key: 'timeoutStopMs', flags: '--timeout-stop <duration>', env: 'MCP_SIDECAR_TIMEOUT_STOP',
     description: 'stop ladder: wait this long after closing stdin, and again after SIGTERM, before escalating',
-    default: 2000, defaultText: '2s', accepts: DURATION_FORMAT, parse: duration,
+    default: 2000, defaultText: '2s', accepts: DURATION_FORMAT, parse: parseDuration,
   },
   {
     key: 'maxBodyBytes', flags: '--max-body <size>', env: 'MCP_SIDECAR_MAX_BODY',
     description: 'largest HTTP request body accepted (413 above it)',
-    default: 4 * 1024 ** 2, defaultText: '4mb', accepts: SIZE_FORMAT, parse: size,
+    default: 4 * 1024 ** 2, defaultText: '4mb', accepts: SIZE_FORMAT, parse: parseSize,
   },
   {
     key: 'maxMessageBytes', flags: '--max-message-size <size>', env: 'MCP_SIDECAR_MAX_MESSAGE_SIZE',
     description: "largest line accepted from a child's stdout; a longer one is logged and dropped",
-    default: 64 * 1024 ** 2, defaultText: '64mb', accepts: SIZE_FORMAT, parse: size,
+    default: 64 * 1024 ** 2, defaultText: '64mb', accepts: SIZE_FORMAT, parse: parseSize,
   },
   {
     key: 'logLevel', flags: '--log-level <level>', env: 'MCP_SIDECAR_LOG_LEVEL',
@@ -220,7 +214,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   {
     key: 'restartSecMs', flags: '--restart-sec <duration>', env: 'MCP_SIDECAR_RESTART_SEC',
     description: 'delay before the first restart',
-    default: 100, defaultText: '100ms', accepts: DURATION_FORMAT, parse: duration,
+    default: 100, defaultText: '100ms', accepts: DURATION_FORMAT, parse: parseDuration,
   },
   {
     key: 'restartSteps', flags: '--restart-steps <count>', env: 'MCP_SIDECAR_RESTART_STEPS',
@@ -230,7 +224,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   {
     key: 'restartMaxDelayMs', flags: '--restart-max-delay <duration>', env: 'MCP_SIDECAR_RESTART_MAX_DELAY',
     description: 'longest delay between restarts',
-    default: 10_000, defaultText: '10s', accepts: DURATION_FORMAT, parse: duration,
+    default: 10_000, defaultText: '10s', accepts: DURATION_FORMAT, parse: parseDuration,
   },
   {
     key: 'startLimitBurst', flags: '--start-limit-burst <count>', env: 'MCP_SIDECAR_START_LIMIT_BURST',
@@ -240,7 +234,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   {
     key: 'startLimitIntervalMs', flags: '--start-limit-interval <duration>', env: 'MCP_SIDECAR_START_LIMIT_INTERVAL',
     description: 'the window of the crash-loop guard',
-    default: 60_000, defaultText: '1min', accepts: DURATION_FORMAT, parse: duration,
+    default: 60_000, defaultText: '1min', accepts: DURATION_FORMAT, parse: parseDuration,
   },
   {
     key: 'watchdogIntervalMs', flags: '--watchdog-interval <duration>', env: 'MCP_SIDECAR_WATCHDOG_INTERVAL',
@@ -262,10 +256,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     key: 'metricsPort', flags: '--metrics-port <number>', env: 'MCP_SIDECAR_METRICS_PORT',
     description: 'serve /metrics (and /status) on this port of --host instead of the main port, to keep them internal',
     default: undefined, defaultText: 'the main port', accepts: 'an integer from 0 to 65535',
-    parse: (raw) => {
-      const port = Number(raw);
-      return /^\d+$/.test(raw.trim()) && port <= 65535 ? port : undefined;
-    },
+    parse: port,
   },
   {
     key: 'status', flags: '--status [enabled]', env: 'MCP_SIDECAR_STATUS',
@@ -284,11 +275,16 @@ export const OPTIONS: readonly OptionSpec[] = [
   },
 ];
 
-/** Rules between options; each broken one is a sentence naming the options and values. */
-export function checkConfig(config: SidecarConfig): string | undefined {
+/**
+ * Applies the rules between options to a parsed config: fills what defaults to another option
+ * (--pool-max to --pool-min) and returns a sentence naming the options and values when a rule is
+ * broken.
+ */
+export function settleConfig(config: SidecarConfig): string | undefined {
   if (config.poolMax !== 0 && config.poolMax < config.poolMin) {
     return `option '--pool-max' value ${config.poolMax} is below --pool-min ${config.poolMin}. Expected at least ${config.poolMin}.`;
   }
+  if (config.poolMax === 0) config.poolMax = config.poolMin;
   if (config.metricsPort !== undefined && config.metricsPort !== 0 && config.metricsPort === config.port) {
     return `option '--metrics-port' value ${config.metricsPort} is the main port. Expected another port, or leave it unset to serve metrics on the main port.`;
   }

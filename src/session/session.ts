@@ -225,12 +225,10 @@ export class Session {
    */
   end(reason: StopReason): Promise<ExitRecord> {
     if (this.state !== 'ended') {
-      this.state = 'ended';
       this.logger.info({ reason }, 'session ending');
       this.inFlightRequests.failAll('SESSION_ENDED', `session ended (${reason})`);
       this.internal.failAll(`session ended (${reason})`);
-      this.streams.close();
-      this.releaseGate();
+      this.markEnded();
       void this.child.exited.then((record) => this.hooks.onEnded(this, record, reason));
     }
     return this.child.stop(reason);
@@ -324,9 +322,7 @@ export class Session {
       this.restart(record, decision.delayMs);
       return;
     }
-    this.state = 'ended';
-    this.streams.close();
-    this.releaseGate();
+    this.markEnded();
     this.logger.warn({ exit: record, initialized: this.initialized }, `session ended: its child ${describeExit(record)}; ${decision.why}`);
     this.hooks.onEnded(this, record, decision.reason);
   }
@@ -358,6 +354,13 @@ export class Session {
         void this.end('session-end');
       },
     );
+  }
+
+  /** No more client traffic: the standalone stream closes and writers waiting on a restart go. */
+  private markEnded(): void {
+    this.state = 'ended';
+    this.streams.close();
+    this.releaseGate();
   }
 
   private releaseGate(): void {

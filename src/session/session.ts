@@ -19,10 +19,12 @@ import { ClientStreams } from './client-streams.js';
 import type { HeldMessagesLimits } from './held-messages.js';
 import { answerWithError, InFlightRequests, type Pending, type RequestDone } from './in-flight.js';
 import { InternalRequests } from './internal-requests.js';
+import { Liveness } from './liveness.js';
 import { RecordedState } from './recorded-state.js';
 import { decideRestart, restartChild, type NotRestarted } from './restart.js';
 import { streamFor } from './routing.js';
 import type { MessageSink, RequestSink } from './sink.js';
+import { WriteGate } from './write-gate.js';
 
 /** What a session reports as it relays (metrics and the audit log listen). */
 export interface SessionObserver {
@@ -89,11 +91,8 @@ export class Session {
   readonly options: SessionOptions;
   private readonly hooks: SessionHooks;
   private state: State = 'running';
-  /** Last time the child sent anything: a child silent past --ping-interval is pinged. */
-  private lastChildActivityAt = Date.now();
-  private pinging = false;
-  /** While a restart brings a new child up, client writes wait here; released when it is up or the session ends. */
-  private gate: { promise: Promise<void>; release(): void } | undefined;
+  private readonly liveness = new Liveness();
+  private readonly gate = new WriteGate();
 
   constructor(id: string, transport: string, child: ChildProcess, logger: Logger, hooks: SessionHooks, options: SessionOptions) {
     this.id = id;
@@ -203,20 +202,13 @@ export class Session {
    * restart policy takes it from there.
    */
   pingIfIdle(now: number, intervalMs: number): void {
-    if (this.state !== 'running' || !this.initialized || this.pinging || this.inFlightRequests.size > 0) return;
-    if (now - this.lastChildActivityAt < intervalMs) return;
-    this.pinging = true;
+    if (this.state !== 'running' || !this.initialized || this.inFlightRequests.size > 0) return;
     const child = this.child;
-    const ping = this.internal.create('ping', undefined, Math.min(intervalMs, 30_000));
-    void child.write(ping.raw);
-    ping.answer.then(
-      () => { this.lastChildActivityAt = Date.now(); },
-      (error: Error) => {
-        if (this.child !== child || !child.alive || this.state !== 'running') return;
-        this.logger.warn({ err: error.message }, 'child did not answer ping: treating it as hung and stopping it');
-        void child.stop('timeout');
-      },
-    ).finally(() => { this.pinging = false; });
+    this.liveness.pingIfSilent(now, intervalMs, child, this.internal, (error) => {
+      if (this.child !== child || !child.alive || this.state !== 'running') return;
+      this.logger.warn({ err: error.message }, 'child did not answer ping: treating it as hung and stopping it');
+      void child.stop('timeout');
+    });
   }
 
   /**
@@ -236,7 +228,7 @@ export class Session {
 
   /** Writes to the current child, waiting while a restart brings a new one up. */
   private async write(raw: string): Promise<boolean> {
-    if (this.gate) await this.gate.promise;
+    await this.gate.pass();
     if (this.state === 'ended') return false;
     return this.child.write(raw);
   }
@@ -265,7 +257,7 @@ export class Session {
   }
 
   private fromChild(framed: Framed): void {
-    this.lastChildActivityAt = Date.now();
+    this.liveness.heard();
     if (framed.kind === 'response') {
       const response = framed.message as JsonRpcResponse;
       if (!this.internal.settle(response.id, response)) this.onChildResponse(framed as Framed<JsonRpcResponse>);
@@ -331,17 +323,13 @@ export class Session {
     this.state = 'restarting';
     this.restarts++;
     this.options.observer.restarted();
-    if (!this.gate) {
-      let release = (): void => undefined;
-      const promise = new Promise<void>((resolve) => { release = resolve; });
-      this.gate = { promise, release };
-    }
+    this.gate.close();
     this.logger.warn({ exit: record, delayMs, restarts: this.restarts }, `restarting the session's child in ${delayMs}ms`);
     restartChild(this, delayMs, (child) => this.attach(child)).then(
       () => {
         if (this.state !== 'restarting') return;
         this.state = 'running';
-        this.releaseGate();
+        this.gate.open();
       },
       (error: Error) => {
         if (this.state !== 'restarting') return;
@@ -360,12 +348,6 @@ export class Session {
   private markEnded(): void {
     this.state = 'ended';
     this.streams.close();
-    this.releaseGate();
-  }
-
-  private releaseGate(): void {
-    const gate = this.gate;
-    this.gate = undefined;
-    gate?.release();
+    this.gate.open();
   }
 }

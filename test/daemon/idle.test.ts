@@ -9,17 +9,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
-import { MCP_ACCEPT, openSession, rawRequest, type RawResponse } from '../helpers/http.js';
+import { openSession, rawRequest, type RawResponse, sessionHeaders } from '../helpers/http.js';
 import { connectClient, textOf } from '../helpers/mcp-client.js';
 import { waitFor } from '../helpers/poll.js';
 import { isAlive } from '../helpers/process-table.js';
 
 const IDLE_TIMEOUT = '500ms';
 const PROTOCOL_VERSION = '2025-06-18';
-
-function sessionHeaders(sessionId: string): Record<string, string> {
-  return { 'content-type': 'application/json', accept: MCP_ACCEPT, 'mcp-session-id': sessionId, 'mcp-protocol-version': PROTOCOL_VERSION };
-}
 
 function postRequest(daemon: TestDaemon, sessionId: string, id: number, method: string, params: Record<string, unknown> = {}): Promise<RawResponse> {
   return rawRequest(daemon.url, {

@@ -45,3 +45,13 @@ export async function openSession(url: string, protocolVersion = '2025-06-18'): 
   });
   return id;
 }
+
+/** Headers of a request on an open session. */
+export function sessionHeaders(sessionId: string, protocolVersion = '2025-06-18'): Record<string, string> {
+  return { 'content-type': 'application/json', accept: MCP_ACCEPT, 'mcp-session-id': sessionId, 'mcp-protocol-version': protocolVersion };
+}
+
+/** Ends a session with DELETE; resolves with the status. */
+export function deleteSession(daemon: { url: string }, sessionId: string): Promise<number> {
+  return rawRequest(daemon.url, { method: 'DELETE', headers: sessionHeaders(sessionId) }).then((response) => response.status);
+}

@@ -8,17 +8,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { connectClient, textOf } from '../helpers/mcp-client.js';
 import { startDaemon, type LogLine, type TestDaemon } from '../helpers/daemon.js';
-import { MCP_ACCEPT, openSession, rawRequest } from '../helpers/http.js';
+import { openSession, rawRequest, sessionHeaders } from '../helpers/http.js';
 import { waitFor } from '../helpers/poll.js';
 import { assertNoneTagged, isAlive, newTag, processesTagged, type ProcessInfo } from '../helpers/process-table.js';
 
 /** The daemon's children: processes carrying its tag, other than the daemon itself. */
 function childrenOf(daemon: TestDaemon): ProcessInfo[] {
   return processesTagged(daemon.tag).filter((info) => info.pid !== daemon.pid);
-}
-
-function sessionHeaders(sessionId: string): Record<string, string> {
-  return { 'content-type': 'application/json', accept: MCP_ACCEPT, 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-06-18' };
 }
 
 function toolCall(id: number, name: string, args: Record<string, unknown>, meta?: Record<string, unknown>): string {

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { startDaemon, type LogLine, type TestDaemon } from '../helpers/daemon.js';
-import { initializeBody, MCP_ACCEPT, openSession, rawRequest } from '../helpers/http.js';
+import { initializeBody, MCP_ACCEPT, openSession, rawRequest, deleteSession } from '../helpers/http.js';
 import { connectClient } from '../helpers/mcp-client.js';
 import { waitFor } from '../helpers/poll.js';
 import { isAlive, processesTagged } from '../helpers/process-table.js';
@@ -20,13 +20,6 @@ function childPids(daemon: TestDaemon): number[] {
 
 function initialize(daemon: TestDaemon): ReturnType<typeof rawRequest> {
   return rawRequest(daemon.url, { method: 'POST', headers: { 'content-type': 'application/json', accept: MCP_ACCEPT }, body: initializeBody(1) });
-}
-
-function deleteSession(daemon: TestDaemon, sessionId: string): Promise<number> {
-  return rawRequest(daemon.url, {
-    method: 'DELETE',
-    headers: { accept: MCP_ACCEPT, 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-06-18' },
-  }).then((response) => response.status);
 }
 
 const errorsLogged = (daemon: TestDaemon): LogLine[] => daemon.logs.filter((line) => line.level === 'error' || line.level === 'fatal');

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { nextRestartDelay, type RestartPolicy } from '../../src/supervisor/restart-policy.js';
 import { startDaemon, type LogLine, type TestDaemon } from '../helpers/daemon.js';
-import { openSession, rawRequest, MCP_ACCEPT } from '../helpers/http.js';
+import { deleteSession, openSession } from '../helpers/http.js';
 import { connectClient, textOf } from '../helpers/mcp-client.js';
 import { waitFor } from '../helpers/poll.js';
 import { processesTagged } from '../helpers/process-table.js';
@@ -41,13 +41,6 @@ function waitForSpares(daemon: TestDaemon, count: number, what = `${count} spare
 }
 
 const isSpareDeath = (line: LogLine): boolean => line.msg === 'pool spare died while waiting; replacing it after a backoff';
-
-function deleteSession(daemon: TestDaemon, sessionId: string): Promise<number> {
-  return rawRequest(daemon.url, {
-    method: 'DELETE',
-    headers: { accept: MCP_ACCEPT, 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-06-18' },
-  }).then((response) => response.status);
-}
 
 describe('--pool-min 2', () => {
   it('fills to two spares, hands one to a new session and refills, and replaces a spare killed under it', async () => {

@@ -14,7 +14,7 @@ import { createHttpServer, type Route } from '../http/server.js';
 import { contextOf } from '../observability/request-context.js';
 import type { Logger } from '../observability/logger.js';
 import { checkRebinding, isLoopback } from '../security/dns-rebinding.js';
-import { sendWireError, setRefusalObserver } from '../http/respond.js';
+import { observeRefusals, sendWireError, type RefusalObserver } from '../http/respond.js';
 import { SessionHost } from '../session/session-host.js';
 import { childSpecFrom, serverNameFrom } from '../supervisor/child-spec.js';
 import { SpawnHealth } from '../supervisor/spawn-health.js';
@@ -48,10 +48,6 @@ export class Daemon {
       logger: this.logger,
       acceptingSessions: () => this.lifecycle.acceptingSessions(),
     };
-    setRefusalObserver((reason, status, res) => {
-      this.sessions.metrics.refused(reason, status);
-      this.logger.debug({ reason, status, ...contextOf(res.req) }, 'request refused');
-    });
     const internal: Route[] = [metricsRoute(this.sessions.metrics.registry)];
     if (config.status) internal.push(statusRoute(() => this.sessions.status()));
     this.metricsServer = config.metricsPort === undefined ? undefined : createHttpServer(internal, this.logger);
@@ -73,6 +69,12 @@ export class Daemon {
       ],
       this.logger,
     );
+    const refused: RefusalObserver = (reason, status, res) => {
+      this.sessions.metrics.refused(reason, status);
+      this.logger.debug({ reason, status, ...contextOf(res.req) }, 'request refused');
+    };
+    observeRefusals(this.server, refused);
+    if (this.metricsServer) observeRefusals(this.metricsServer, refused);
   }
 
   /** Starts listening; rejects with LISTEN_FAILED (address in use, permission) in one sentence. */

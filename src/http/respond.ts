@@ -2,7 +2,7 @@
  * Every HTTP answer the daemon writes itself goes through here: JSON, with a length, and for
  * errors the JSON-RPC error shape from the registry. Never an HTML page, a stack or a path.
  */
-import type { ServerResponse } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import { WIRE_ERRORS, wireError, type JsonRpcId, type WireErrorReason } from '../errors/wire.js';
 
 export type Headers = Record<string, string | number>;
@@ -17,13 +17,14 @@ export function sendJson(res: ServerResponse, status: number, body: string, head
   res.end(body);
 }
 
-type RefusalObserver = (reason: WireErrorReason, status: number, res: ServerResponse) => void;
+export type RefusalObserver = (reason: WireErrorReason, status: number, res: ServerResponse) => void;
 
-let observeRefusal: RefusalObserver = () => undefined;
+/** Per HTTP server, so that two daemons in one process each hear their own refusals. */
+const observers = new WeakMap<Server, RefusalObserver>();
 
-/** Told of every refusal sent (the daemon logs them; metrics will count them). */
-export function setRefusalObserver(observer: RefusalObserver): void {
-  observeRefusal = observer;
+/** Tells `observer` of every refusal `server` sends (the daemon logs and counts them). */
+export function observeRefusals(server: Server, observer: RefusalObserver): void {
+  observers.set(server, observer);
 }
 
 /** Answers the whole HTTP request with a registry error and its status. */
@@ -34,6 +35,7 @@ export function sendWireError(
 ): void {
   const body = wireError(reason, options.id ?? null, options.detail);
   const status = WIRE_ERRORS[reason].status;
-  observeRefusal(reason, status, res);
+  const server = (res.socket as { server?: Server } | null)?.server;
+  if (server) observers.get(server)?.(reason, status, res);
   sendJson(res, status, JSON.stringify(body), options.headers);
 }

@@ -17,7 +17,8 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export interface SidecarConfig extends RestartPolicy {
   host: string;
   port: number;
-  path: string;
+  /** `null`: that transport is off. */
+  path: string | null;
   cwd: string | undefined;
   env: Record<string, string>;
   name: string | undefined;
@@ -41,6 +42,16 @@ export interface SidecarConfig extends RestartPolicy {
   status: boolean;
   logToolArgs: boolean;
   pingIntervalMs: number;
+  ssePath: string | null;
+  messagesPath: string;
+  wsPath: string | null;
+  sseKeepaliveMs: number;
+  sseRetryMs: number;
+  eventStoreMaxEvents: number;
+  eventStoreMaxBytes: number;
+  streamBufferBytes: number;
+  slowClientTimeoutMs: number;
+  wsPingIntervalMs: number;
 }
 
 export interface OptionSpec {
@@ -66,6 +77,21 @@ function positiveDuration(raw: string): number | undefined {
 function port(raw: string): number | undefined {
   const value = Number(raw);
   return /^\d+$/.test(raw.trim()) && value <= 65535 ? value : undefined;
+}
+
+const PATH_FORMAT = 'a path starting with / (no query, no spaces)';
+
+function path(raw: string): string | undefined {
+  return /^\/[^\s?#]*$/.test(raw) ? raw : undefined;
+}
+
+/** A path, or `null` for off (`undefined` is kept for "not acceptable"). */
+function pathOrOff(raw: string): string | null | undefined {
+  return raw.trim().toLowerCase() === 'off' ? null : path(raw);
+}
+
+function positive(value: number | undefined): number | undefined {
+  return value !== undefined && value > 0 ? value : undefined;
 }
 
 function sizeOrInfinity(raw: string): number | undefined {
@@ -116,9 +142,23 @@ export const OPTIONS: readonly OptionSpec[] = [
   },
   {
     key: 'path', flags: '--path <path>', env: 'MCP_SIDECAR_PATH',
-    description: 'URL path of the Streamable HTTP endpoint',
-    default: '/mcp', defaultText: '/mcp', accepts: 'a path starting with / (no query, no spaces)',
-    parse: (raw) => (/^\/[^\s?#]*$/.test(raw) ? raw : undefined),
+    description: 'URL path of the Streamable HTTP endpoint (off: no Streamable HTTP)',
+    default: '/mcp', defaultText: '/mcp', accepts: `${PATH_FORMAT}, or off`, parse: pathOrOff,
+  },
+  {
+    key: 'ssePath', flags: '--sse-path <path>', env: 'MCP_SIDECAR_SSE_PATH',
+    description: 'URL path of the legacy HTTP+SSE stream (protocol 2024-11-05; off: no legacy SSE)',
+    default: '/sse', defaultText: '/sse', accepts: `${PATH_FORMAT}, or off`, parse: pathOrOff,
+  },
+  {
+    key: 'messagesPath', flags: '--messages-path <path>', env: 'MCP_SIDECAR_MESSAGES_PATH',
+    description: 'URL path legacy SSE clients POST their messages to (the endpoint event names it)',
+    default: '/messages', defaultText: '/messages', accepts: PATH_FORMAT, parse: path,
+  },
+  {
+    key: 'wsPath', flags: '--ws-path <path>', env: 'MCP_SIDECAR_WS_PATH',
+    description: 'URL path of the WebSocket endpoint (subprotocol mcp; off: no WebSocket)',
+    default: '/ws', defaultText: '/ws', accepts: `${PATH_FORMAT}, or off`, parse: pathOrOff,
   },
   {
     key: 'cwd', flags: '--cwd <dir>', env: 'MCP_SIDECAR_CWD',
@@ -140,7 +180,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   },
   {
     key: 'idleTimeoutMs', flags: '--idle-timeout <duration>', env: 'MCP_SIDECAR_IDLE_TIMEOUT',
-    description: 'end a session after this long with no client traffic, no request in flight and no open stream',
+    description: 'end a session after this long with no client traffic, no request in flight and no open GET stream (a legacy SSE or WebSocket connection alone does not count)',
     default: 30 * 60_000, defaultText: '30min', accepts: `${DURATION_FORMAT}, above zero (infinity: never)`, parse: positiveDuration,
   },
   {
@@ -155,7 +195,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   },
   {
     key: 'maxBodyBytes', flags: '--max-body <size>', env: 'MCP_SIDECAR_MAX_BODY',
-    description: 'largest HTTP request body accepted (413 above it)',
+    description: 'largest HTTP request body (413 above it) or WebSocket frame (close 1009) accepted',
     default: 4 * 1024 ** 2, defaultText: '4mb', accepts: SIZE_FORMAT, parse: parseSize,
   },
   {
@@ -273,6 +313,42 @@ export const OPTIONS: readonly OptionSpec[] = [
     description: 'send MCP ping to children idle this long; one that does not answer within the interval is hung: stopped (timeout) and restarted per --restart',
     default: Infinity, defaultText: 'infinity', accepts: `${DURATION_FORMAT}, above zero (infinity: off)`, parse: positiveDuration,
   },
+  // Streams.
+  {
+    key: 'sseKeepaliveMs', flags: '--sse-keepalive <duration>', env: 'MCP_SIDECAR_SSE_KEEPALIVE',
+    description: 'send an SSE comment on every open event stream this often, so proxies do not cut quiet streams',
+    default: 15_000, defaultText: '15s', accepts: `${DURATION_FORMAT}, above zero (infinity: off)`, parse: positiveDuration,
+  },
+  {
+    key: 'sseRetryMs', flags: '--sse-retry <duration>', env: 'MCP_SIDECAR_SSE_RETRY',
+    description: 'the retry field sent to 2025-11-25 clients with the priming event: how long to wait before resuming a cut stream',
+    default: 1000, defaultText: '1s', accepts: DURATION_FORMAT, parse: parseDuration,
+  },
+  {
+    key: 'eventStoreMaxEvents', flags: '--event-store-max-events <count>', env: 'MCP_SIDECAR_EVENT_STORE_MAX_EVENTS',
+    description: "events each session keeps for replay to a client resuming a cut stream (Last-Event-ID); oldest evicted first (0: streams are not resumable)",
+    default: 1000, defaultText: '1000', accepts: 'a whole number', parse: count(0),
+  },
+  {
+    key: 'eventStoreMaxBytes', flags: '--event-store-max-bytes <size>', env: 'MCP_SIDECAR_EVENT_STORE_MAX_BYTES',
+    description: 'bytes of events each session keeps for replay; oldest evicted first',
+    default: 1024 * 1024, defaultText: '1mb', accepts: SIZE_FORMAT, parse: parseSize,
+  },
+  {
+    key: 'streamBufferBytes', flags: '--stream-buffer <size>', env: 'MCP_SIDECAR_STREAM_BUFFER',
+    description: "bytes waiting on one client's connection before the child's stdout is paused until the client reads",
+    default: 256 * 1024, defaultText: '256kb', accepts: `${SIZE_FORMAT}, above zero`, parse: (raw) => positive(parseSize(raw)),
+  },
+  {
+    key: 'slowClientTimeoutMs', flags: '--slow-client-timeout <duration>', env: 'MCP_SIDECAR_SLOW_CLIENT_TIMEOUT',
+    description: 'a client whose connection stays over --stream-buffer this long is disconnected (and counted)',
+    default: 30_000, defaultText: '30s', accepts: `${DURATION_FORMAT}, above zero`, parse: positiveDuration,
+  },
+  {
+    key: 'wsPingIntervalMs', flags: '--ws-ping-interval <duration>', env: 'MCP_SIDECAR_WS_PING_INTERVAL',
+    description: 'WebSocket ping interval; a peer that has not answered the previous ping is dead and disconnected',
+    default: 30_000, defaultText: '30s', accepts: `${DURATION_FORMAT}, above zero (infinity: off)`, parse: positiveDuration,
+  },
 ];
 
 /**
@@ -285,6 +361,14 @@ export function settleConfig(config: SidecarConfig): string | undefined {
     return `option '--pool-max' value ${config.poolMax} is below --pool-min ${config.poolMin}. Expected at least ${config.poolMin}.`;
   }
   if (config.poolMax === 0) config.poolMax = config.poolMin;
+  const paths: [string, string | null][] = [['--path', config.path], ['--sse-path', config.ssePath], ['--ws-path', config.wsPath]];
+  const served = paths.filter((entry) => entry[1] !== null);
+  if (served.length === 0) return `options '--path', '--sse-path' and '--ws-path' are all off. Expected at least one transport.`;
+  if (config.ssePath !== null) served.push(['--messages-path', config.messagesPath]);
+  for (const [index, [flag, value]] of served.entries()) {
+    const earlier = served.slice(0, index).find((entry) => entry[1] === value);
+    if (earlier) return `option '${flag}' value ${value} is also ${earlier[0]}. Expected a path of its own.`;
+  }
   if (config.metricsPort !== undefined && config.metricsPort !== 0 && config.metricsPort === config.port) {
     return `option '--metrics-port' value ${config.metricsPort} is the main port. Expected another port, or leave it unset to serve metrics on the main port.`;
   }

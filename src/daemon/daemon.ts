@@ -3,22 +3,27 @@
  * sequence of lifecycle.ts: stop admitting sessions, let in-flight requests finish within the drain
  * timeout (a second signal cuts that short), stop every child down the ladder, close the server.
  */
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { WireErrorReason } from '../errors/wire.js';
 import type { AddressInfo } from 'node:net';
 import type { SidecarConfig } from '../config/schema.js';
 import { formatDuration } from '../config/duration.js';
 import { sendHealth, sendReadiness, type Readiness } from '../http/health.js';
 import { closeServer, listenOn, urlOf } from '../http/listen.js';
 import { metricsRoute, statusRoute } from '../http/metrics-endpoints.js';
-import { createHttpServer, type Route } from '../http/server.js';
+import { createHttpServer, pathOf, type Handler, type Route } from '../http/server.js';
 import { contextOf } from '../observability/request-context.js';
 import type { Logger } from '../observability/logger.js';
 import { checkRebinding, isLoopback } from '../security/dns-rebinding.js';
-import { observeRefusals, sendWireError, type RefusalObserver } from '../http/respond.js';
+import { observeRefusals, refuseUpgrade, sendWireError, type RefusalObserver } from '../http/respond.js';
 import { SessionHost } from '../session/session-host.js';
 import { childSpecFrom, serverNameFrom } from '../supervisor/child-spec.js';
 import { SpawnHealth } from '../supervisor/spawn-health.js';
+import { handleLegacyMessage } from '../transports/legacy-sse/handle-messages.js';
+import { handleLegacyStream } from '../transports/legacy-sse/handle-stream.js';
 import { handleStreamableHttp } from '../transports/streamable-http/endpoint.js';
+import { WebSocketEndpoint } from '../transports/websocket/handle-upgrade.js';
 import { Lifecycle } from './lifecycle.js';
 
 const DRAIN_POLL_MS = 25;
@@ -31,6 +36,7 @@ export class Daemon {
   private readonly config: SidecarConfig;
   private readonly logger: Logger;
   private readonly server: Server;
+  private readonly webSocket: WebSocketEndpoint | undefined;
   /** A second server for /metrics and /status when --metrics-port is set. */
   private readonly metricsServer: Server | undefined;
   private sweeper: NodeJS.Timeout | undefined;
@@ -52,26 +58,46 @@ export class Daemon {
     if (config.status) internal.push(statusRoute(() => this.sessions.status()));
     this.metricsServer = config.metricsPort === undefined ? undefined : createHttpServer(internal, this.logger);
     const guardRebinding = isLoopback(config.host);
+    const guard = (req: IncomingMessage): WireErrorReason | undefined => (guardRebinding ? checkRebinding(req.headers) : undefined);
+    /** A client-facing route: refused with 403 before anything else when the rebinding guard says so. */
+    const guarded = (path: string, methods: string[], handle: Handler): Route => ({
+      path,
+      methods,
+      handle: (req, res) => {
+        const forbidden = guard(req);
+        if (forbidden) return sendWireError(res, forbidden);
+        return handle(req, res);
+      },
+    });
+    const transports: Route[] = [];
+    if (config.path !== null) transports.push(guarded(config.path, ['GET', 'POST', 'DELETE'], (req, res) => handleStreamableHttp(req, res, context)));
+    if (config.ssePath !== null) {
+      const messagesPath = config.messagesPath;
+      transports.push(guarded(config.ssePath, ['GET'], (req, res) => handleLegacyStream(req, res, context, messagesPath)));
+      transports.push(guarded(messagesPath, ['POST'], (req, res) => handleLegacyMessage(req, res, context)));
+    }
+    if (config.wsPath !== null) {
+      this.webSocket = new WebSocketEndpoint(context);
+      transports.push(guarded(config.wsPath, ['GET'], (_req, res) => sendWireError(res, 'UPGRADE_REQUIRED', { headers: { upgrade: 'websocket' } })));
+    }
     this.server = createHttpServer(
       [
-        {
-          path: config.path,
-          methods: ['GET', 'POST', 'DELETE'],
-          handle: (req, res) => {
-            const forbidden = guardRebinding ? checkRebinding(req.headers) : undefined;
-            if (forbidden) return sendWireError(res, forbidden);
-            return handleStreamableHttp(req, res, context);
-          },
-        },
+        ...transports,
         { path: '/healthz', methods: ['GET', 'HEAD'], handle: (_req, res) => sendHealth(res, this.lifecycle.phase) },
         { path: '/readyz', methods: ['GET', 'HEAD'], handle: (_req, res) => sendReadiness(res, this.readiness()) },
         ...(this.metricsServer ? [] : internal),
       ],
       this.logger,
     );
+    const wsPath = config.wsPath;
+    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      socket.on('error', (error) => this.logger.debug({ err: error }, 'upgrade socket error'));
+      if (this.webSocket && pathOf(req.url) === wsPath) return this.webSocket.upgrade(req, socket, head, () => guard(req));
+      refuseUpgrade(socket, 'NOT_FOUND');
+    });
     const refused: RefusalObserver = (reason, status, res) => {
       this.sessions.metrics.refused(reason, status);
-      this.logger.debug({ reason, status, ...contextOf(res.req) }, 'request refused');
+      this.logger.debug({ reason, status, ...(res ? contextOf(res.req) : {}) }, 'request refused');
     };
     observeRefusals(this.server, refused);
     if (this.metricsServer) observeRefusals(this.metricsServer, refused);
@@ -95,7 +121,14 @@ export class Daemon {
     this.sweeper = setInterval(() => this.sweep(), Math.min(MAX_SWEEP_MS, Math.max(20, Math.floor(shortest / 4))));
     this.sweeper.unref();
     this.logger.info(
-      { address: address.address, port: address.port, url: urlOf(address, this.config.path), idleTimeout: formatDuration(this.config.idleTimeoutMs) },
+      {
+        address: address.address,
+        port: address.port,
+        url: urlOf(address, this.config.path ?? this.config.ssePath ?? this.config.wsPath ?? '/'),
+        ...(this.config.ssePath !== null ? { sseUrl: urlOf(address, this.config.ssePath) } : {}),
+        ...(this.config.wsPath !== null ? { wsUrl: urlOf(address, this.config.wsPath).replace(/^http/, 'ws') } : {}),
+        idleTimeout: formatDuration(this.config.idleTimeoutMs),
+      },
       'listening',
     );
     return address;
@@ -129,6 +162,7 @@ export class Daemon {
     this.logger.info({ drained, inFlight: registry.inFlight(), sessions: registry.size }, 'stopping children');
     if (this.sweeper) clearInterval(this.sweeper);
     await this.sessions.stopAll();
+    this.webSocket?.close();
     await Promise.all([closeServer(this.server), this.metricsServer ? closeServer(this.metricsServer) : undefined]);
     this.lifecycle.advance('stopped');
     this.logger.info('stopped');

@@ -2,7 +2,8 @@
  * Every HTTP answer the daemon writes itself goes through here: JSON, with a length, and for
  * errors the JSON-RPC error shape from the registry. Never an HTML page, a stack or a path.
  */
-import type { Server, ServerResponse } from 'node:http';
+import { STATUS_CODES, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { WIRE_ERRORS, wireError, type JsonRpcId, type WireErrorReason } from '../errors/wire.js';
 
 export type Headers = Record<string, string | number>;
@@ -17,7 +18,8 @@ export function sendJson(res: ServerResponse, status: number, body: string, head
   res.end(body);
 }
 
-export type RefusalObserver = (reason: WireErrorReason, status: number, res: ServerResponse) => void;
+/** `res` is absent for a refused upgrade, which has none. */
+export type RefusalObserver = (reason: WireErrorReason, status: number, res: ServerResponse | undefined) => void;
 
 /** Per HTTP server, so that two daemons in one process each hear their own refusals. */
 const observers = new WeakMap<Server, RefusalObserver>();
@@ -38,4 +40,19 @@ export function sendWireError(
   const server = (res.socket as { server?: Server } | null)?.server;
   if (server) observers.get(server)?.(reason, status, res);
   sendJson(res, status, JSON.stringify(body), options.headers);
+}
+
+/**
+ * Refuses an HTTP upgrade (WebSocket) with a registry error: there is no response object yet, so
+ * the answer is written on the socket, which then closes.
+ */
+export function refuseUpgrade(socket: Duplex, reason: WireErrorReason, headers: Headers = {}): void {
+  const body = JSON.stringify(wireError(reason, null));
+  const status = WIRE_ERRORS[reason].status;
+  const server = (socket as { server?: Server }).server;
+  if (server) observers.get(server)?.(reason, status, undefined);
+  const lines = [`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}`, 'content-type: application/json', `content-length: ${Buffer.byteLength(body)}`, 'connection: close'];
+  for (const [name, value] of Object.entries(headers)) lines.push(`${name}: ${value}`);
+  if (socket.writable) socket.end(`${lines.join('\r\n')}\r\n\r\n${body}`);
+  else socket.destroy();
 }

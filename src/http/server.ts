@@ -16,7 +16,7 @@ export interface Route {
   handle: Handler;
 }
 
-function pathOf(url: string | undefined): string {
+export function pathOf(url: string | undefined): string {
   if (!url) return '/';
   const query = url.indexOf('?');
   return query === -1 ? url : url.slice(0, query);

@@ -19,7 +19,8 @@ const KNOWN_METHODS = new Set([
 
 export const TOOL_LABEL_CAP = 100;
 
-const TRANSPORTS = ['streamable-http'];
+export const TRANSPORTS = ['streamable-http', 'sse', 'websocket'] as const;
+export type TransportName = (typeof TRANSPORTS)[number];
 
 const MISNAMED_DEFAULTS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
 
@@ -32,6 +33,8 @@ export interface MetricsSources {
   poolSpares(): number;
   inFlight(): number;
   childrenRssBytes(): number;
+  /** Sessions whose child's stdout is paused because a client connection is behind. */
+  outputPaused(): number;
 }
 
 export class Metrics {
@@ -44,7 +47,7 @@ export class Metrics {
   private readonly restarts: Counter;
   private readonly watchdogStops: Counter;
   private readonly poolTakes: Counter<'result'>;
-  private readonly requests: Counter<'method' | 'outcome'>;
+  private readonly requests: Counter<'method' | 'outcome' | 'transport'>;
   private readonly requestDuration: Histogram<'method'>;
   private readonly toolCalls: Counter<'tool' | 'outcome'>;
   private readonly toolDuration: Histogram<'tool'>;
@@ -52,6 +55,10 @@ export class Metrics {
   private readonly stderrLines: Counter<'disposition'>;
   private readonly refusals: Counter<'reason' | 'status'>;
   private readonly droppedMessages: Counter;
+  private readonly slowClients: Counter<'transport'>;
+  private readonly deadPeers: Counter;
+  private readonly eventsEvictedTotal: Counter;
+  private readonly resumptions: Counter<'outcome'>;
   // Hot-path label children, resolved once.
   private readonly bytesIn;
   private readonly bytesOut;
@@ -93,7 +100,7 @@ export class Metrics {
     this.restarts = new Counter({ name: 'mcp_sidecar_child_restarts_total', help: 'Children restarted inside a live session.', registers });
     this.watchdogStops = new Counter({ name: 'mcp_sidecar_watchdog_stops_total', help: 'Children stopped for going over --memory-max.', registers });
     this.poolTakes = new Counter({ name: 'mcp_sidecar_pool_takes_total', help: 'Children wanted for a session (new or restarted), by whether the pool had a spare (hit) or not (miss).', labelNames: ['result'], registers });
-    this.requests = new Counter({ name: 'mcp_sidecar_requests_total', help: 'Client requests by JSON-RPC method and outcome.', labelNames: ['method', 'outcome'], registers });
+    this.requests = new Counter({ name: 'mcp_sidecar_requests_total', help: 'Client requests by JSON-RPC method, outcome and transport.', labelNames: ['method', 'outcome', 'transport'], registers });
     this.requestDuration = new Histogram({ name: 'mcp_sidecar_request_duration_seconds', help: 'Time from a request reaching the daemon to its answer, by method.', labelNames: ['method'], buckets: DURATION_BUCKETS, registers });
     this.toolCalls = new Counter({ name: 'mcp_sidecar_tool_calls_total', help: 'tools/call by tool and outcome (success, is-error, error, timeout, ...).', labelNames: ['tool', 'outcome'], registers });
     this.toolDuration = new Histogram({ name: 'mcp_sidecar_tool_call_duration_seconds', help: 'tools/call duration by tool.', labelNames: ['tool'], buckets: DURATION_BUCKETS, registers });
@@ -101,6 +108,14 @@ export class Metrics {
     this.stderrLines = new Counter({ name: 'mcp_sidecar_child_stderr_lines_total', help: 'Child stderr lines, logged or dropped by the rate limit.', labelNames: ['disposition'], registers });
     this.refusals = new Counter({ name: 'mcp_sidecar_refused_total', help: 'HTTP requests refused, by reason (docs/errors.md) and status.', labelNames: ['reason', 'status'], registers });
     this.droppedMessages = new Counter({ name: 'mcp_sidecar_child_messages_dropped_total', help: 'Child messages with no stream left to carry them (client gone, or held messages evicted).', registers });
+    this.slowClients = new Counter({ name: 'mcp_sidecar_slow_clients_disconnected_total', help: 'Clients disconnected for not reading: over --stream-buffer for --slow-client-timeout.', labelNames: ['transport'], registers });
+    this.deadPeers = new Counter({ name: 'mcp_sidecar_websocket_dead_peers_total', help: 'WebSocket connections closed for not answering a ping within --ws-ping-interval.', registers });
+    this.eventsEvictedTotal = new Counter({ name: 'mcp_sidecar_sse_events_evicted_total', help: 'SSE events evicted from the per-session event store (--event-store-max-events/--event-store-max-bytes) before the session ended.', registers });
+    this.resumptions = new Counter({ name: 'mcp_sidecar_stream_resumptions_total', help: 'GET requests with Last-Event-ID, by whether every event after that id was still kept (complete) or some were evicted (incomplete).', labelNames: ['outcome'], registers });
+    new Gauge({ name: 'mcp_sidecar_children_output_paused', help: 'Sessions whose child\'s stdout is paused because a client connection is behind (--stream-buffer).', registers, collect() { this.set(sources.outputPaused()); } });
+    for (const transport of TRANSPORTS) this.slowClients.labels(transport);
+    this.resumptions.labels('complete');
+    this.resumptions.labels('incomplete');
     this.bytesIn = this.bytes.labels('in');
     this.bytesOut = this.bytes.labels('out');
     this.stderrLogged = this.stderrLines.labels('logged');
@@ -151,9 +166,25 @@ export class Metrics {
     this.refusals.inc({ reason, status: String(status) });
   }
 
-  requestDone(method: string, tool: string | undefined, outcome: RequestOutcome, seconds: number): void {
+  slowClientDisconnected(transport: TransportName): void {
+    this.slowClients.inc({ transport });
+  }
+
+  deadPeer(): void {
+    this.deadPeers.inc();
+  }
+
+  eventsEvicted(count: number): void {
+    this.eventsEvictedTotal.inc(count);
+  }
+
+  streamResumed(incomplete: boolean): void {
+    this.resumptions.inc({ outcome: incomplete ? 'incomplete' : 'complete' });
+  }
+
+  requestDone(transport: TransportName, method: string, tool: string | undefined, outcome: RequestOutcome, seconds: number): void {
     const label = KNOWN_METHODS.has(method) ? method : 'other';
-    this.child(this.requests, label, outcome).inc();
+    this.child(this.requests, label, outcome, transport).inc();
     this.child(this.requestDuration, label).observe(seconds);
     if (tool === undefined) return;
     const toolLabel = this.toolLabel(tool);

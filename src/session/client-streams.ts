@@ -6,6 +6,7 @@
 import type { Framed, JsonRpcResponse } from '../jsonrpc/message.js';
 import type { Logger } from '../observability/logger.js';
 import { HeldMessages, type HeldMessagesLimits } from './held-messages.js';
+import type { SessionEndReason } from './session.js';
 import type { MessageSink } from './sink.js';
 
 export interface DeliveryObserver {
@@ -46,8 +47,8 @@ export class ClientStreams {
     return true;
   }
 
-  close(): void {
-    this.standalone?.close();
+  close(reason: SessionEndReason, detail?: string): void {
+    this.standalone?.close(reason, detail);
   }
 
   /** Delivers to `sink` if it is open; otherwise holds it (a response is dropped: its client left). */

@@ -7,7 +7,9 @@ import type { SidecarConfig } from '../config/schema.js';
 import type { WireErrorReason } from '../errors/wire.js';
 import { auditToolCall } from '../observability/audit-log.js';
 import type { Logger } from '../observability/logger.js';
-import { Metrics } from '../observability/metrics.js';
+import { Metrics, type TransportName } from '../observability/metrics.js';
+import type { ConnectionEnv } from '../transports/shared/connection-env.js';
+import type { EventStoreLimits } from './event-store.js';
 import { ChildProcess, type ChildOptions, type ChildSpec } from '../supervisor/child-process.js';
 import { describeExit } from '../supervisor/exit-record.js';
 import { MemoryWatchdog } from '../supervisor/memory-watchdog.js';
@@ -19,7 +21,10 @@ import { SessionRegistry } from './registry.js';
 import { Session, type RequestDone, type SessionObserver, type SessionOptions } from './session.js';
 import { newSessionId } from './session-id.js';
 
-export type TransportName = 'streamable-http';
+export type { TransportName };
+
+/** Transports whose connection is the session: it ends when the connection closes. */
+const CONNECTION_BOUND: ReadonlySet<TransportName> = new Set(['sse', 'websocket']);
 
 /** JSON has no Infinity: an unbounded limit reads "infinity", as on the command line. */
 function finite(value: number): number | 'infinity' {
@@ -37,7 +42,8 @@ export class SessionHost {
   private readonly config: SidecarConfig;
   private readonly spec: ChildSpec;
   private readonly childOptions: ChildOptions;
-  private readonly sessionOptions: Omit<SessionOptions, 'launch'>;
+  private readonly sessionOptions: Omit<SessionOptions, 'launch' | 'connectionBound'>;
+  readonly eventStoreLimits: EventStoreLimits;
   private readonly logger: Logger;
 
   constructor(config: SidecarConfig, spec: ChildSpec, spawnHealth: SpawnHealth, logger: Logger) {
@@ -51,7 +57,9 @@ export class SessionHost {
       poolSpares: () => this.pool.size,
       inFlight: () => this.registry.inFlight(),
       childrenRssBytes: () => this.watchdog.totalBytes,
+      outputPaused: () => this.countPaused(),
     });
+    this.eventStoreLimits = { maxEvents: config.eventStoreMaxEvents, maxBytes: config.eventStoreMaxBytes };
     const metrics = this.metrics;
     this.childOptions = {
       maxMessageBytes: config.maxMessageBytes,
@@ -114,11 +122,26 @@ export class SessionHost {
           this.pool.observeStartup((initialized.initializedAt ?? Date.now()) - initialized.child.startedAt);
         }
       },
-    }, { ...this.sessionOptions, launch: () => this.launch(logger) });
+    }, { ...this.sessionOptions, launch: () => this.launch(logger), connectionBound: CONNECTION_BOUND.has(transport) });
     this.registry.add(session);
     this.metrics.sessionStarted(transport);
     logger.info({ transport, pid: session.pid, warm: spare !== undefined }, 'session opened');
     return session;
+  }
+
+  /** What a client connection of `session` needs: keepalive, buffer bounds, backpressure. */
+  connectionEnv(session: Session): ConnectionEnv {
+    return {
+      keepaliveMs: this.config.sseKeepaliveMs,
+      retryMs: this.config.sseRetryMs,
+      limits: { highWaterBytes: this.config.streamBufferBytes, slowClientTimeoutMs: this.config.slowClientTimeoutMs },
+      flow: session.flow,
+      slowClient: () => {
+        this.metrics.slowClientDisconnected(session.transport);
+        session.logger.warn({ transport: session.transport, bufferLimit: this.config.streamBufferBytes, slowClientTimeoutMs: this.config.slowClientTimeoutMs },
+          'client did not read for --slow-client-timeout with more than --stream-buffer waiting: disconnected');
+      },
+    };
   }
 
   /** Stops the pool and every session's child; resolves when all are gone. */
@@ -174,7 +197,7 @@ export class SessionHost {
   }
 
   private requestDone(session: Session, done: RequestDone): void {
-    this.metrics.requestDone(done.method, done.tool, done.outcome, done.durationMs / 1000);
+    this.metrics.requestDone(session.transport, done.method, done.tool, done.outcome, done.durationMs / 1000);
     if (done.tool === undefined) return;
     auditToolCall(session.logger, {
       tool: done.tool,
@@ -190,6 +213,12 @@ export class SessionHost {
     const counts = new Map<string, number>();
     for (const session of this.registry.values()) counts.set(session.transport, (counts.get(session.transport) ?? 0) + 1);
     return counts;
+  }
+
+  private countPaused(): number {
+    let paused = 0;
+    for (const session of this.registry.values()) if (session.flow.paused) paused++;
+    return paused;
   }
 
   private countChildren(): Map<string, number> {

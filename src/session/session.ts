@@ -10,11 +10,13 @@
 import type { Framed, JsonRpcNotification, JsonRpcRequest, JsonRpcResponse } from '../jsonrpc/message.js';
 import { progressTokenOf } from '../jsonrpc/message.js';
 import type { Logger } from '../observability/logger.js';
+import type { TransportName } from '../observability/metrics.js';
 import type { RequestContext } from '../observability/request-context.js';
 import type { ChildProcess } from '../supervisor/child-process.js';
 import { describeExit, type ExitRecord, type StopReason } from '../supervisor/exit-record.js';
 import type { RestartPolicy } from '../supervisor/restart-policy.js';
 import { wireError } from '../errors/wire.js';
+import { Backpressure } from './backpressure.js';
 import { ClientStreams } from './client-streams.js';
 import type { HeldMessagesLimits } from './held-messages.js';
 import { answerWithError, InFlightRequests, type Pending, type RequestDone } from './in-flight.js';
@@ -63,13 +65,18 @@ export interface SessionOptions {
   observer: SessionObserver;
   /** Keep tools/call arguments for the audit log (--log-tool-args). */
   logToolArgs: boolean;
+  /**
+   * The client's connection is the session (legacy SSE, WebSocket): an open connection does not
+   * keep the session from being idle, as an open GET stream does for Streamable HTTP.
+   */
+  connectionBound: boolean;
 }
 
 type State = 'running' | 'restarting' | 'ended';
 
 export class Session {
   readonly id: string;
-  readonly transport: string;
+  readonly transport: TransportName;
   readonly createdAt = Date.now();
   lastActivityAt = Date.now();
   /** Requests the client sent after initialize (a session that sends none is a probe). */
@@ -89,12 +96,16 @@ export class Session {
   /** Start times of this session's children, for the crash-loop guard. */
   starts: number[] = [Date.now()];
   readonly options: SessionOptions;
+  /** The client's connection, when it is the session (legacy SSE, WebSocket); it carries everything. */
+  connection: RequestSink | undefined;
+  /** Pauses the child's stdout while a client connection is behind. */
+  readonly flow: Backpressure;
   private readonly hooks: SessionHooks;
   private state: State = 'running';
   private readonly liveness = new Liveness();
   private readonly gate = new WriteGate();
 
-  constructor(id: string, transport: string, child: ChildProcess, logger: Logger, hooks: SessionHooks, options: SessionOptions) {
+  constructor(id: string, transport: TransportName, child: ChildProcess, logger: Logger, hooks: SessionHooks, options: SessionOptions) {
     this.id = id;
     this.transport = transport;
     this.logger = logger;
@@ -103,6 +114,7 @@ export class Session {
     this.streams = new ClientStreams(options.held, options.observer, logger);
     this.inFlightRequests = new InFlightRequests((done) => options.observer.requestDone(this, done));
     this.child = child;
+    this.flow = new Backpressure(child);
     this.attach(child);
   }
 
@@ -160,6 +172,12 @@ export class Session {
     return true;
   }
 
+  /** Binds the client's connection, for transports where it is the session (legacy SSE, WebSocket). */
+  attachConnection(sink: RequestSink): void {
+    this.connection = sink;
+    this.openStandalone(sink);
+  }
+
   /** Attaches the client's standalone stream (GET); false when one is already open. */
   openStandalone(sink: MessageSink): boolean {
     if (!this.streams.openStandalone(sink)) return false;
@@ -173,7 +191,8 @@ export class Session {
   }
 
   isIdle(now: number, idleTimeoutMs: number): boolean {
-    return this.inFlightRequests.size === 0 && !this.hasOpenStream && now - this.lastActivityAt >= idleTimeoutMs;
+    const held = !this.options.connectionBound && this.hasOpenStream;
+    return this.inFlightRequests.size === 0 && !held && now - this.lastActivityAt >= idleTimeoutMs;
   }
 
   /** A session whose client sent no request in the `unusedMs` since initialize was answered. */
@@ -220,7 +239,7 @@ export class Session {
       this.logger.info({ reason }, 'session ending');
       this.inFlightRequests.failAll('SESSION_ENDED', `session ended (${reason})`);
       this.internal.failAll(`session ended (${reason})`);
-      this.markEnded();
+      this.markEnded(reason);
       void this.child.exited.then((record) => this.hooks.onEnded(this, record, reason));
     }
     return this.child.stop(reason);
@@ -234,6 +253,7 @@ export class Session {
   }
 
   private attach(child: ChildProcess): void {
+    if (child !== this.child) this.flow.replaceChild(child);
     this.child = child;
     child.bindLogger(this.logger);
     // A stderr line belongs to a request when that request is the only one in flight.
@@ -314,7 +334,7 @@ export class Session {
       this.restart(record, decision.delayMs);
       return;
     }
-    this.markEnded();
+    this.markEnded(decision.reason, `its child ${describeExit(record)}`);
     this.logger.warn({ exit: record, initialized: this.initialized }, `session ended: its child ${describeExit(record)}; ${decision.why}`);
     this.hooks.onEnded(this, record, decision.reason);
   }
@@ -345,9 +365,9 @@ export class Session {
   }
 
   /** No more client traffic: the standalone stream closes and writers waiting on a restart go. */
-  private markEnded(): void {
+  private markEnded(reason: SessionEndReason, detail?: string): void {
     this.state = 'ended';
-    this.streams.close();
+    this.streams.close(reason, detail);
     this.gate.open();
   }
 }

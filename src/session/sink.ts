@@ -3,14 +3,18 @@
  * the session only decides which one.
  */
 import type { Framed, JsonRpcId } from '../jsonrpc/message.js';
+import type { SessionEndReason } from './session.js';
 
 export interface MessageSink {
   /** Still able to carry messages to its client. */
   readonly open: boolean;
   /** Sends one message; a sink that has closed drops it (the caller counts that). */
   deliver(framed: Framed): void;
-  /** Ends the stream (session over, or shutdown). */
-  close(): void;
+  /**
+   * Ends the stream: the session is over, for `reason`, said in a sentence by `detail` (a WebSocket
+   * puts both in its close frame).
+   */
+  close(reason?: SessionEndReason, detail?: string): void;
 }
 
 /** The stream of one client POST: it ends once every request it carried is answered or abandoned. */

@@ -140,6 +140,18 @@ export class ChildProcess {
     return true;
   }
 
+  /**
+   * Stops reading stdout: the pipe fills and the child blocks on its next write. A client that
+   * does not read holds its child back this way, instead of the daemon buffering for it.
+   */
+  pauseOutput(): void {
+    if (this.leaderAlive) this.subprocess.stdout?.pause();
+  }
+
+  resumeOutput(): void {
+    this.subprocess.stdout?.resume();
+  }
+
   /** Stops the child down the ladder; every caller gets the same exit record. */
   stop(reason: StopReason): Promise<ExitRecord> {
     if (this.stopRequested) return this.stopRequested;
@@ -190,6 +202,8 @@ export class ChildProcess {
 
   private async watchExit(): Promise<ExitRecord> {
     const leader = await this.leaderExit;
+    // Its last answers are still worth reading, even for a client that had stopped reading.
+    this.resumeOutput();
     // stdout may still hold the last answers: give it a moment to deliver them.
     const stdout = this.subprocess.stdout;
     if (stdout && !stdout.readableEnded) await settlesWithin(once(stdout, 'end'), STDOUT_SETTLE_MS);

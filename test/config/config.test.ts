@@ -166,7 +166,7 @@ describe('the option schema', () => {
       if (!DESCRIPTIVE_DEFAULTS.has(option.defaultText)) continue;
       const value = option.default;
       // --pool-max's 0 stands for "follow --pool-min", which the CLI settles after parsing.
-      const unset = value === undefined || (typeof value === 'object' && Object.keys(value).length === 0) || (option.key === 'poolMax' && value === 0);
+      const unset = value === undefined || (typeof value === 'object' && value !== null && Object.keys(value).length === 0) || (option.key === 'poolMax' && value === 0);
       assert.ok(unset, option.key);
     }
   });

@@ -1,12 +1,12 @@
 /** The Streamable HTTP endpoint: one path, three methods. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sendWireError } from '../../http/respond.js';
-import type { StreamableHttpContext } from './context.js';
+import type { TransportContext } from '../shared/transport-context.js';
 import { handleDelete } from './handle-delete.js';
 import { handleGet } from './handle-get.js';
 import { handlePost } from './handle-post.js';
 
-export function handleStreamableHttp(req: IncomingMessage, res: ServerResponse, context: StreamableHttpContext): void | Promise<void> {
+export function handleStreamableHttp(req: IncomingMessage, res: ServerResponse, context: TransportContext): void | Promise<void> {
   switch (req.method) {
     case 'POST':
       return handlePost(req, res, context);

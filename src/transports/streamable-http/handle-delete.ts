@@ -1,10 +1,10 @@
 /** DELETE: the client ends its session; its child goes down the stop ladder. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sendWireError } from '../../http/respond.js';
-import type { StreamableHttpContext } from './context.js';
+import type { TransportContext } from '../shared/transport-context.js';
 import { checkProtocolVersion, sessionIdOf } from './validate.js';
 
-export function handleDelete(req: IncomingMessage, res: ServerResponse, context: StreamableHttpContext): void {
+export function handleDelete(req: IncomingMessage, res: ServerResponse, context: TransportContext): void {
   const named = sessionIdOf(req.headers);
   if ('reason' in named) return sendWireError(res, named.reason);
   const badVersion = checkProtocolVersion(req.headers);

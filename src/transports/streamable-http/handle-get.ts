@@ -1,11 +1,19 @@
-/** GET: the standalone SSE stream of a session (one at a time). */
+/**
+ * GET: the session's standalone SSE stream (one connection at a time), or, with `Last-Event-ID`,
+ * the resumption of a cut stream: what the client missed on that stream (never another's), then
+ * the rest of it.
+ */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sendWireError } from '../../http/respond.js';
-import type { StreamableHttpContext } from './context.js';
+import { SSE_HEADERS, sseEvent } from '../../http/sse.js';
+import { parseEventId, type StoredEvent } from '../../session/event-store.js';
+import type { Session } from '../../session/session.js';
+import type { TransportContext } from '../shared/transport-context.js';
+import { streamsOf, type SessionStreams } from './session-streams.js';
 import { StandaloneStream } from './standalone-stream.js';
 import { checkGetAccept, checkProtocolVersion, sessionIdOf } from './validate.js';
 
-export function handleGet(req: IncomingMessage, res: ServerResponse, context: StreamableHttpContext): void {
+export function handleGet(req: IncomingMessage, res: ServerResponse, context: TransportContext): void {
   const refused = checkGetAccept(req.headers);
   if (refused) return sendWireError(res, refused, { detail: 'GET needs Accept: text/event-stream' });
   const named = sessionIdOf(req.headers);
@@ -14,6 +22,33 @@ export function handleGet(req: IncomingMessage, res: ServerResponse, context: St
   if (badVersion) return sendWireError(res, badVersion, { detail: String(req.headers['mcp-protocol-version']) });
   const session = context.sessions.registry.get(named.id);
   if (!session) return sendWireError(res, 'SESSION_NOT_FOUND');
+  const streams = streamsOf(session, context.sessions);
+  const lastEventId = req.headers['last-event-id'];
+  if (lastEventId === undefined) return openStandalone(res, session, streams);
+  resume(res, session, streams, String(lastEventId), context);
+}
+
+function openStandalone(res: ServerResponse, session: Session, streams: SessionStreams, replay?: readonly StoredEvent[]): void {
   if (session.hasOpenStream) return sendWireError(res, 'STREAM_CONFLICT');
-  session.openStandalone(new StandaloneStream(res, (stream) => session.standaloneClosed(stream)));
+  session.openStandalone(new StandaloneStream(res, streams, replay, (stream) => session.standaloneClosed(stream)));
+}
+
+function resume(res: ServerResponse, session: Session, streams: SessionStreams, lastEventId: string, context: TransportContext): void {
+  const position = parseEventId(lastEventId);
+  if (!position || position.stream >= streams.issuedStreams || !streams.events.issued(position.n)) {
+    const why = streams.events.enabled ? 'not an event id of this session' : 'streams are not resumable (--event-store-max-events 0)';
+    return sendWireError(res, 'LAST_EVENT_ID_UNKNOWN', { detail: why });
+  }
+  const replay = streams.events.after(position.stream, position.n);
+  context.sessions.metrics.streamResumed(replay.incomplete);
+  const log = { lastEventId, replayed: replay.events.length, ...(replay.incomplete ? { incomplete: true } : {}) };
+  if (replay.incomplete) session.logger.warn(log, 'stream resumed, but events after the resumption point were evicted (--event-store-max-events/--event-store-max-bytes)');
+  else session.logger.debug(log, 'stream resumed');
+  const live = streams.resumable.get(position.stream);
+  if (live) return live.resume(res, replay.events);
+  if (streams.isStandalone(position.stream)) return openStandalone(res, session, streams, replay.events);
+  // A POST stream that is already complete: what the client missed of it, and its end.
+  res.writeHead(200, SSE_HEADERS);
+  for (const event of replay.events) res.write(sseEvent(event.raw, event.id));
+  res.end();
 }

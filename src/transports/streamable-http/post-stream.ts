@@ -2,40 +2,57 @@
  * The answer to one client POST. It starts undecided: if every answer arrives before any other
  * message, they go back as one `application/json` body (the cheap path); if a notification or a
  * server→client request comes first, the response turns into an SSE stream that carries it, then
- * the answers, then ends. A client that disconnects closes the sink; what arrives later is dropped
- * by the session, and the child's request runs on (the spec: disconnecting is not cancelling).
+ * the answers, then ends.
+ *
+ * An SSE stream's events have ids and are kept (event-stream.ts): when its connection is cut, the
+ * stream stays open for its session, keeps what the child sends, and a GET with `Last-Event-ID`
+ * picks it up where the client lost it. Without an event store (or before the stream became SSE,
+ * when the client has no id to resume from), a cut stream is closed and its late answers are
+ * dropped and counted by the session; the child's request runs on (disconnecting is not cancelling).
  */
 import type { ServerResponse } from 'node:http';
 import type { Framed, JsonRpcId, JsonRpcResponse } from '../../jsonrpc/message.js';
-import { SSE_HEADERS, sseEvent } from '../../http/sse.js';
+import type { StoredEvent } from '../../session/event-store.js';
 import type { RequestSink } from '../../session/sink.js';
+import type { EventStream } from './event-stream.js';
+import type { ResumableStream, SessionStreams } from './session-streams.js';
 
-export class PostStream implements RequestSink {
-  private readonly res: ServerResponse;
+export interface PostStreamOptions {
+  /** Sent on the response only when it succeeds (the initialize answer that creates a session). */
+  sessionId?: string;
+  /** The POST was a batch: the JSON answer is an array even when it holds one response. */
+  batch?: boolean;
+}
+
+export class PostStream implements RequestSink, ResumableStream {
+  private res: ServerResponse;
+  private readonly streams: SessionStreams;
+  private readonly options: PostStreamOptions;
   private mode: 'undecided' | 'sse' | 'done' = 'undecided';
   private waiting: number;
   private readonly answers: Framed[] = [];
-  /** Sent on the response only when it succeeds (the initialize answer that creates a session). */
-  private readonly sessionId: string | undefined;
+  private stream: EventStream | undefined;
 
-  constructor(res: ServerResponse, expectedAnswers: number, sessionId?: string) {
+  constructor(res: ServerResponse, streams: SessionStreams, expectedAnswers: number, options: PostStreamOptions = {}) {
     this.res = res;
+    this.streams = streams;
     this.waiting = expectedAnswers;
-    this.sessionId = sessionId;
+    this.options = options;
     res.once('close', () => {
-      this.mode = 'done';
+      if (this.mode === 'undecided') this.mode = 'done';
     });
   }
 
   get open(): boolean {
-    return this.mode !== 'done' && !this.res.destroyed;
+    if (this.mode === 'undecided') return !this.res.destroyed;
+    return this.mode === 'sse';
   }
 
   deliver(framed: Framed): void {
     if (!this.open) return;
     if (framed.kind !== 'response') {
       this.startSse();
-      this.res.write(sseEvent(framed.raw));
+      this.stream?.send(framed);
       return;
     }
     this.waiting--;
@@ -44,8 +61,8 @@ export class PostStream implements RequestSink {
       if (this.waiting <= 0) this.sendJson();
       return;
     }
-    this.res.write(sseEvent(framed.raw));
-    if (this.waiting <= 0) this.close();
+    this.stream?.send(framed);
+    if (this.waiting <= 0) this.finish();
   }
 
   abandon(_id: JsonRpcId): void {
@@ -57,25 +74,49 @@ export class PostStream implements RequestSink {
       return;
     }
     this.startSse();
-    this.close();
+    this.finish();
   }
 
   close(): void {
     if (this.mode === 'done') return;
-    if (this.mode === 'undecided') this.startSse();
-    this.mode = 'done';
-    this.res.end();
+    this.startSse();
+    this.finish();
+  }
+
+  /** A GET with `Last-Event-ID` of this stream: replay what was missed, then carry on there. */
+  resume(res: ServerResponse, replay: readonly StoredEvent[]): void {
+    this.res = res;
+    this.stream?.attach(res, { replay, priming: false }, () => this.cut());
   }
 
   private startSse(): void {
     if (this.mode !== 'undecided') return;
     this.mode = 'sse';
-    this.res.writeHead(200, this.sessionId ? { ...SSE_HEADERS, 'mcp-session-id': this.sessionId } : SSE_HEADERS);
-    for (const answer of this.answers.splice(0)) this.res.write(sseEvent(answer.raw));
+    const stream = this.streams.newStream();
+    this.stream = stream;
+    const headers: Record<string, string> = this.options.sessionId ? { 'mcp-session-id': this.options.sessionId } : {};
+    stream.attach(this.res, { headers, priming: this.streams.priming }, () => this.cut());
+    if (this.streams.events.enabled) this.streams.resumable.set(stream.id, this);
+    for (const answer of this.answers.splice(0)) stream.send(answer);
+  }
+
+  /** The connection went before the stream was complete. */
+  private cut(): void {
+    // Without an event store the client could not resume: the stream is over.
+    if (!this.streams.events.enabled) this.finish();
+  }
+
+  private finish(): void {
+    if (this.mode === 'done') return;
+    this.mode = 'done';
+    if (this.stream) {
+      this.streams.resumable.delete(this.stream.id);
+      this.stream.end();
+    }
   }
 
   private sendJson(): void {
-    const single = this.answers.length === 1 ? (this.answers[0] as Framed) : undefined;
+    const single = this.answers.length === 1 && !this.options.batch ? (this.answers[0] as Framed) : undefined;
     const body = single ? single.raw : `[${this.answers.map((answer) => answer.raw).join(',')}]`;
     const succeeded = single !== undefined && (single.message as JsonRpcResponse).error === undefined;
     const headers: Record<string, string | number> = {
@@ -83,7 +124,7 @@ export class PostStream implements RequestSink {
       // A framed message knows its byte length: a 1 MiB answer is not scanned again.
       'content-length': single ? single.bytes : Buffer.byteLength(body),
     };
-    if (this.sessionId && succeeded) headers['mcp-session-id'] = this.sessionId;
+    if (this.options.sessionId && succeeded) headers['mcp-session-id'] = this.options.sessionId;
     this.mode = 'done';
     this.res.writeHead(200, headers);
     this.res.end(body);

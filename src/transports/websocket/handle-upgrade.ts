@@ -1,0 +1,89 @@
+/**
+ * The WebSocket endpoint: an HTTP upgrade that offers subprotocol `mcp` becomes a connection with
+ * a session and a child of its own. Everything refused is refused before the upgrade, as an HTTP
+ * answer with a JSON-RPC error body: a wrong path, a missing subprotocol, draining or a limit.
+ * After it, a frame that is not a JSON-RPC message gets a JSON-RPC error frame and nothing else
+ * happens; a binary frame closes the connection (1003), an oversized one too (1009).
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { wireError, type WireErrorReason } from '../../errors/wire.js';
+import { refuseUpgrade } from '../../http/respond.js';
+import type { Framed, JsonRpcRequest } from '../../jsonrpc/message.js';
+import { assignContext, type RequestContext } from '../../observability/request-context.js';
+import type { Session } from '../../session/session.js';
+import { frameBody } from '../shared/frame-body.js';
+import { admissionRefusal, RETRY_AFTER_SECONDS, type TransportContext } from '../shared/transport-context.js';
+import { CLOSE_CODES } from './close-codes.js';
+import { WsConnection } from './ws-connection.js';
+
+export const SUBPROTOCOL = 'mcp';
+
+export class WebSocketEndpoint {
+  private readonly server: WebSocketServer;
+  private readonly context: TransportContext;
+
+  constructor(context: TransportContext) {
+    this.context = context;
+    this.server = new WebSocketServer({
+      noServer: true,
+      maxPayload: context.config.maxBodyBytes,
+      perMessageDeflate: false,
+      handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
+    });
+  }
+
+  /** Handles an upgrade request for this endpoint's path; `guard` is the daemon's Host/Origin check. */
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, guard: () => WireErrorReason | undefined): void {
+    const requestContext = assignContext(req);
+    const forbidden = guard();
+    if (forbidden) return refuseUpgrade(socket, forbidden);
+    const offered = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((protocol) => protocol.trim());
+    if (!offered.includes(SUBPROTOCOL)) return refuseUpgrade(socket, 'WEBSOCKET_SUBPROTOCOL_REQUIRED');
+    const refused = admissionRefusal(this.context, 'websocket');
+    if (refused) return refuseUpgrade(socket, refused, { 'retry-after': RETRY_AFTER_SECONDS });
+    this.server.handleUpgrade(req, socket, head, (ws) => this.connect(ws, requestContext));
+  }
+
+  private connect(ws: WebSocket, requestContext: RequestContext): void {
+    const { sessions, config } = this.context;
+    const session = sessions.open('websocket');
+    const connection = new WsConnection(ws, sessions.connectionEnv(session), {
+      intervalMs: config.wsPingIntervalMs,
+      onDead: () => {
+        sessions.metrics.deadPeer();
+        session.logger.warn({ wsPingIntervalMs: config.wsPingIntervalMs }, 'WebSocket peer did not answer a ping: disconnected');
+      },
+    });
+    session.attachConnection(connection);
+    ws.on('message', (data, isBinary) => void this.receive(session, connection, data, isBinary, requestContext));
+    ws.on('error', (error) => session.logger.debug({ err: error }, 'WebSocket error'));
+    ws.once('close', (code, reason) => {
+      session.logger.debug({ code, reason: reason.toString() }, 'WebSocket closed');
+      if (session.live) void sessions.registry.end(session, 'session-end');
+    });
+  }
+
+  private async receive(session: Session, connection: WsConnection, data: RawData, isBinary: boolean, requestContext: RequestContext): Promise<void> {
+    if (isBinary) return connection.closeWith(CLOSE_CODES.UNSUPPORTED_DATA, 'MCP messages are text frames');
+    const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+    const framed = frameBody(bytes.toString('utf8'), bytes.length);
+    if ('reason' in framed) return connection.send(JSON.stringify(wireError(framed.reason, framed.id)));
+    if (framed.kind === 'batch') return connection.send(JSON.stringify(wireError('BATCH_REFUSED', null, 'send one message per frame')));
+    if (framed.kind !== 'request') {
+      await session.forward(framed);
+      return;
+    }
+    const request = framed as Framed<JsonRpcRequest>;
+    const outcome = await session.submitRequest(request, connection, requestContext);
+    if (outcome === 'duplicate-id') connection.send(JSON.stringify(wireError('DUPLICATE_REQUEST_ID', request.message.id)));
+    else if (outcome === 'too-many-in-flight') connection.send(JSON.stringify(wireError('TOO_MANY_IN_FLIGHT', request.message.id)));
+  }
+
+  /** After shutdown ended every session (close frames sent): drops what is still connected. */
+  close(): void {
+    for (const client of this.server.clients) client.terminate();
+    this.server.close();
+  }
+}

@@ -232,7 +232,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   },
   {
     key: 'unusedIdleTimeoutMs', flags: '--idle-timeout-unused <duration>', env: 'MCP_SIDECAR_IDLE_TIMEOUT_UNUSED',
-    description: 'end a session that sent no request after initialize this long ago (probe sessions)',
+    description: 'end a session that sent no request after initialize this long ago (probe sessions), or a legacy SSE or WebSocket connection that sent no initialize this long',
     default: 2 * 60_000, defaultText: '2min', accepts: `${DURATION_FORMAT}, above zero`, parse: positiveDuration,
   },
   {

@@ -195,10 +195,14 @@ export class Session {
     return this.inFlightRequests.size === 0 && !held && now - this.lastActivityAt >= idleTimeoutMs;
   }
 
-  /** A session whose client sent no request in the `unusedMs` since initialize was answered. */
+  /**
+   * A session whose client sent no request in the `unusedMs` since initialize was answered; for a
+   * connection-bound one (legacy SSE, WebSocket), also one whose client never sent initialize.
+   */
   isUnused(now: number, unusedMs: number): boolean {
-    if (this.initializedAt === undefined) return false;
-    return this.requestsAfterInitialize === 0 && this.inFlightRequests.size === 0 && now - this.initializedAt >= unusedMs;
+    const since = this.initializedAt ?? (this.options.connectionBound ? this.createdAt : undefined);
+    if (since === undefined) return false;
+    return this.requestsAfterInitialize === 0 && this.inFlightRequests.size === 0 && now - since >= unusedMs;
   }
 
   /**

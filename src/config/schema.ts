@@ -21,6 +21,7 @@ export interface SidecarConfig extends RestartPolicy {
   path: string | null;
   cwd: string | undefined;
   env: Record<string, string>;
+  passEnv: string[];
   name: string | undefined;
   idleTimeoutMs: number;
   drainTimeoutMs: number;
@@ -127,6 +128,12 @@ function envPairs(raw: string, previous: unknown): Record<string, string> | unde
   return pairs;
 }
 
+function envNames(raw: string, previous: unknown): string[] | undefined {
+  const names = raw.split(',').map((name) => name.trim()).filter((name) => name !== '');
+  if (names.length === 0 || !names.every((name) => /^[A-Za-z_][A-Za-z0-9_]*\*?$/.test(name))) return undefined;
+  return [...((previous as string[] | undefined) ?? []), ...names];
+}
+
 export const OPTIONS: readonly OptionSpec[] = [
   {
     key: 'host', flags: '--host <address>', env: 'MCP_SIDECAR_HOST',
@@ -171,6 +178,11 @@ export const OPTIONS: readonly OptionSpec[] = [
     description: 'set a variable in every child environment; repeatable (the variable: one pair per line)',
     default: {}, defaultText: 'none', accepts: 'KEY=VALUE with KEY a shell-style variable name',
     parse: envPairs,
+  },
+  {
+    key: 'passEnv', flags: '--pass-env <NAME>', env: 'MCP_SIDECAR_PASS_ENV',
+    description: "let a variable of the daemon's environment through to children, beyond PATH, HOME, locale, TZ, temp, proxy and CA variables; repeatable, NAME* for a prefix (the variable: names separated by commas)",
+    default: [], defaultText: 'none', accepts: 'a variable name, or a prefix ending in *', parse: envNames,
   },
   {
     key: 'name', flags: '--name <name>', env: 'MCP_SIDECAR_NAME',

@@ -34,11 +34,28 @@ export function serverNameFrom(config: SidecarConfig, command: readonly string[]
 }
 
 /**
- * The daemon's environment plus `--env`. (The allow-listed minimal environment belongs to the
- * security work; this is the one place it will change.)
+ * What a child may inherit from the daemon's environment: enough to find programs, its home and
+ * cache directories, the locale, the time zone, temp space, proxies and extra CA certificates, so
+ * that `npx`, `uvx` and their servers work as from a login shell. Nothing else, so the daemon's
+ * own secrets (tokens, cloud credentials, `MCP_SIDECAR_*`) never reach a child unless named.
  */
-export function childEnvironment(config: SidecarConfig): Record<string, string> {
+const INHERITED = new Set([
+  'PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'LANG', 'LANGUAGE', 'TZ', 'TMPDIR', 'TEMP', 'TMP',
+  'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'ALL_PROXY', 'http_proxy', 'https_proxy', 'no_proxy', 'all_proxy',
+  'SSL_CERT_FILE', 'SSL_CERT_DIR', 'NODE_EXTRA_CA_CERTS',
+  'XDG_CACHE_HOME', 'XDG_CONFIG_HOME', 'XDG_DATA_HOME', 'XDG_STATE_HOME', 'XDG_RUNTIME_DIR',
+]);
+const INHERITED_PREFIXES = ['LC_'];
+
+/** Whether a daemon variable passes to children: the allow-list, or a `--pass-env` name or `PREFIX*`. */
+export function isInherited(name: string, passEnv: readonly string[]): boolean {
+  if (INHERITED.has(name) || INHERITED_PREFIXES.some((prefix) => name.startsWith(prefix))) return true;
+  return passEnv.some((pattern) => (pattern.endsWith('*') ? name.startsWith(pattern.slice(0, -1)) : name === pattern));
+}
+
+/** The allow-listed part of the daemon's environment, `--pass-env` variables, then `--env`. */
+export function childEnvironment(config: SidecarConfig, daemonEnv: NodeJS.ProcessEnv = process.env): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(process.env)) if (value !== undefined) env[key] = value;
+  for (const [key, value] of Object.entries(daemonEnv)) if (value !== undefined && isInherited(key, config.passEnv)) env[key] = value;
   return { ...env, ...config.env };
 }

@@ -45,11 +45,18 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   // Before the daemon copies the environment for its children: they must not inherit NOTIFY_SOCKET.
   const notifier = ServiceNotifier.fromEnvironment(logger);
-  const daemon = new Daemon(config, command, logger);
+  let daemon: Daemon;
+  try {
+    daemon = new Daemon(config, command, logger);
+  } catch (error) {
+    // A token, policy or TLS file that cannot be used: one line, like any bad option.
+    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    return exitAfterFlush(logger, 2);
+  }
   notifier.attach(daemon.lifecycle);
   onSignal = (signal) => void daemon.shutdown(signal).then(() => notifier.settled()).then(() => exitAfterFlush(logger, 0));
-  // Nothing is reloadable yet; SIGHUP must not kill the daemon (and orphan nothing either).
-  onHangup = () => logger.info('SIGHUP received: nothing to reload');
+  // Tokens, tool policy, per-principal environments and TLS files are re-read; nothing else changes.
+  onHangup = () => daemon.reload();
 
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection (kept running)'));
   process.on('uncaughtException', (error) => {

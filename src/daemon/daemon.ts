@@ -3,27 +3,29 @@
  * sequence of lifecycle.ts: stop admitting sessions, let in-flight requests finish within the drain
  * timeout (a second signal cuts that short), stop every child down the ladder, close the server.
  */
-import type { IncomingMessage, Server } from 'node:http';
-import type { Duplex } from 'node:stream';
-import type { WireErrorReason } from '../errors/wire.js';
+import type { Server } from 'node:http';
+import type { Server as SecureServer } from 'node:https';
+import { Authenticator } from '../auth/authenticator.js';
+import { Cors } from '../http/cors.js';
+import { TlsFiles } from '../http/tls-files.js';
+import { Admission } from '../security/admission.js';
+import { OriginPolicy } from '../security/origin-policy.js';
 import type { AddressInfo } from 'node:net';
 import type { SidecarConfig } from '../config/schema.js';
 import { formatDuration } from '../config/duration.js';
 import { sendHealth, sendReadiness, type Readiness } from '../http/health.js';
 import { closeServer, listenOn, urlOf } from '../http/listen.js';
 import { metricsRoute, statusRoute } from '../http/metrics-endpoints.js';
-import { createHttpServer, pathOf, type Handler, type Route } from '../http/server.js';
+import { createHttpServer, type Route, type ServerOptions } from '../http/server.js';
 import { contextOf } from '../observability/request-context.js';
 import type { Logger } from '../observability/logger.js';
-import { checkRebinding, isLoopback } from '../security/dns-rebinding.js';
-import { observeRefusals, refuseUpgrade, sendWireError, type RefusalObserver } from '../http/respond.js';
+import { isLoopback } from '../security/dns-rebinding.js';
+import { observeRefusals, type RefusalObserver } from '../http/respond.js';
 import { SessionHost } from '../session/session-host.js';
 import { childSpecFrom, serverNameFrom } from '../supervisor/child-spec.js';
 import { SpawnHealth } from '../supervisor/spawn-health.js';
-import { handleLegacyMessage } from '../transports/legacy-sse/handle-messages.js';
-import { handleLegacyStream } from '../transports/legacy-sse/handle-stream.js';
-import { handleStreamableHttp } from '../transports/streamable-http/endpoint.js';
 import { WebSocketEndpoint } from '../transports/websocket/handle-upgrade.js';
+import { admitted, metadataRoutes, transportRoutes, upgradeHandler } from './routes.js';
 import { Lifecycle } from './lifecycle.js';
 
 const DRAIN_POLL_MS = 25;
@@ -37,12 +39,15 @@ export class Daemon {
   private readonly logger: Logger;
   private readonly server: Server;
   private readonly webSocket: WebSocketEndpoint | undefined;
+  private readonly auth: Authenticator | undefined;
+  private readonly tls: TlsFiles | undefined;
   /** A second server for /metrics and /status when --metrics-port is set. */
   private readonly metricsServer: Server | undefined;
   private sweeper: NodeJS.Timeout | undefined;
   private drainCut: (() => void) | undefined;
   private shutdownDone: Promise<void> | undefined;
 
+  /** Throws `SidecarError` (`CONFIG_INVALID`) when a token, policy or TLS file is bad. */
   constructor(config: SidecarConfig, command: readonly string[], logger: Logger) {
     this.config = config;
     const spec = childSpecFrom(config, command);
@@ -54,53 +59,62 @@ export class Daemon {
       logger: this.logger,
       acceptingSessions: () => this.lifecycle.acceptingSessions(),
     };
+    this.auth = Authenticator.fromConfig(config, this.logger);
+    const origins = new OriginPolicy({ loopback: isLoopback(config.host), allowedHosts: config.allowedHosts, allowedOrigins: config.allowedOrigins, corsOrigins: config.corsOrigins });
+    const admission = new Admission(origins, this.auth, this.logger);
+    this.tls = config.tlsCert !== undefined && config.tlsKey !== undefined ? new TlsFiles(config.tlsCert, config.tlsKey) : undefined;
+    const serverOptions: ServerOptions = {
+      ...(this.tls ? { tls: this.tls.read() } : {}),
+      cors: new Cors(config.corsOrigins),
+      headersTimeoutMs: config.headersTimeoutMs,
+      receiveTimeoutMs: config.receiveTimeoutMs,
+      maxConnections: config.maxConnections,
+    };
+
     const internal: Route[] = [metricsRoute(this.sessions.metrics.registry)];
     if (config.status) internal.push(statusRoute(() => this.sessions.status()));
-    this.metricsServer = config.metricsPort === undefined ? undefined : createHttpServer(internal, this.logger);
-    const guardRebinding = isLoopback(config.host);
-    const guard = (req: IncomingMessage): WireErrorReason | undefined => (guardRebinding ? checkRebinding(req.headers) : undefined);
-    /** A client-facing route: refused with 403 before anything else when the rebinding guard says so. */
-    const guarded = (path: string, methods: string[], handle: Handler): Route => ({
-      path,
-      methods,
-      handle: (req, res) => {
-        const forbidden = guard(req);
-        if (forbidden) return sendWireError(res, forbidden);
-        return handle(req, res);
-      },
-    });
-    const transports: Route[] = [];
-    if (config.path !== null) transports.push(guarded(config.path, ['GET', 'POST', 'DELETE'], (req, res) => handleStreamableHttp(req, res, context)));
-    if (config.ssePath !== null) {
-      const messagesPath = config.messagesPath;
-      transports.push(guarded(config.ssePath, ['GET'], (req, res) => handleLegacyStream(req, res, context, messagesPath)));
-      transports.push(guarded(messagesPath, ['POST'], (req, res) => handleLegacyMessage(req, res, context)));
-    }
-    if (config.wsPath !== null) {
-      this.webSocket = new WebSocketEndpoint(context);
-      transports.push(guarded(config.wsPath, ['GET'], (_req, res) => sendWireError(res, 'UPGRADE_REQUIRED', { headers: { upgrade: 'websocket' } })));
-    }
+    const guardedInternal = config.protectMetrics ? internal.map((route) => admitted(admission, route.path, route.methods, route.handle)) : internal;
+    this.metricsServer = config.metricsPort === undefined ? undefined : createHttpServer(guardedInternal, this.logger, serverOptions);
+    this.webSocket = config.wsPath !== null ? new WebSocketEndpoint(context) : undefined;
     this.server = createHttpServer(
       [
-        ...transports,
+        ...transportRoutes(context, admission, this.webSocket),
+        ...metadataRoutes(this.auth?.resourceMetadata, this.auth?.metadataPaths ?? []),
         { path: '/healthz', methods: ['GET', 'HEAD'], handle: (_req, res) => sendHealth(res, this.lifecycle.phase) },
         { path: '/readyz', methods: ['GET', 'HEAD'], handle: (_req, res) => sendReadiness(res, this.readiness()) },
-        ...(this.metricsServer ? [] : internal),
+        ...(this.metricsServer ? [] : guardedInternal),
       ],
       this.logger,
+      serverOptions,
     );
-    const wsPath = config.wsPath;
-    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-      socket.on('error', (error) => this.logger.debug({ err: error }, 'upgrade socket error'));
-      if (this.webSocket && pathOf(req.url) === wsPath) return this.webSocket.upgrade(req, socket, head, () => guard(req));
-      refuseUpgrade(socket, 'NOT_FOUND');
-    });
+    this.server.on('upgrade', upgradeHandler(admission, this.webSocket, config.wsPath, this.logger));
     const refused: RefusalObserver = (reason, status, res) => {
       this.sessions.metrics.refused(reason, status);
       this.logger.debug({ reason, status, ...(res ? contextOf(res.req) : {}) }, 'request refused');
     };
-    observeRefusals(this.server, refused);
-    if (this.metricsServer) observeRefusals(this.metricsServer, refused);
+    for (const server of [this.server, this.metricsServer]) {
+      if (!server) continue;
+      observeRefusals(server, refused);
+      server.on('drop', () => {
+        this.sessions.metrics.connectionDropped();
+        this.logger.warn({ maxConnections: config.maxConnections }, 'connection dropped: --max-connections are open');
+      });
+    }
+  }
+
+  /** SIGHUP: re-reads the token file, the tool policy, the per-principal environments and the TLS files. */
+  reload(): void {
+    this.logger.info('SIGHUP: reloading');
+    this.auth?.reload();
+    this.sessions.reload();
+    if (!this.tls) return;
+    try {
+      const context = this.tls.read();
+      for (const server of [this.server, this.metricsServer]) (server as unknown as SecureServer | undefined)?.setSecureContext(context);
+      this.logger.info('TLS certificate reloaded');
+    } catch (error) {
+      this.logger.error({ err: (error as Error).message }, 'TLS certificate not reloaded; the previous one stays in use');
+    }
   }
 
   /** Starts listening; rejects with LISTEN_FAILED (address in use, permission) in one sentence. */
@@ -124,9 +138,10 @@ export class Daemon {
       {
         address: address.address,
         port: address.port,
-        url: urlOf(address, this.config.path ?? this.config.ssePath ?? this.config.wsPath ?? '/'),
-        ...(this.config.ssePath !== null ? { sseUrl: urlOf(address, this.config.ssePath) } : {}),
-        ...(this.config.wsPath !== null ? { wsUrl: urlOf(address, this.config.wsPath).replace(/^http/, 'ws') } : {}),
+        url: urlOf(address, this.config.path ?? this.config.ssePath ?? this.config.wsPath ?? '/', this.tls ? 'https' : 'http'),
+        ...(this.config.ssePath !== null ? { sseUrl: urlOf(address, this.config.ssePath, this.tls ? 'https' : 'http') } : {}),
+        ...(this.config.wsPath !== null ? { wsUrl: urlOf(address, this.config.wsPath, this.tls ? 'wss' : 'ws') } : {}),
+        ...(this.auth ? { auth: true } : {}),
         idleTimeout: formatDuration(this.config.idleTimeoutMs),
       },
       'listening',

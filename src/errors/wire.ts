@@ -25,6 +25,10 @@ export const WIRE_ERRORS = {
   WEBSOCKET_SUBPROTOCOL_REQUIRED: { status: 400, code: -32000, message: 'Bad Request: Sec-WebSocket-Protocol must offer mcp' },
   UPGRADE_REQUIRED: { status: 426, code: -32000, message: 'Upgrade Required: this path speaks WebSocket (subprotocol mcp)' },
   SESSION_NOT_FOUND: { status: 404, code: -32001, message: 'Session not found' },
+  UNAUTHORIZED: { status: 401, code: -32000, message: 'Unauthorized: this endpoint needs a bearer token' },
+  INVALID_TOKEN: { status: 401, code: -32000, message: 'Unauthorized: the bearer token is not valid here' },
+  INSUFFICIENT_SCOPE: { status: 403, code: -32000, message: 'Forbidden: the token lacks a required scope' },
+  AUTH_UNAVAILABLE: { status: 503, code: -32000, message: 'Service Unavailable: token keys cannot be fetched from the authorization server' },
   FORBIDDEN_HOST: { status: 403, code: -32000, message: 'Forbidden: Host is not a loopback name (DNS rebinding guard)' },
   FORBIDDEN_ORIGIN: { status: 403, code: -32000, message: 'Forbidden: Origin is not a loopback origin (DNS rebinding guard)' },
   NOT_FOUND: { status: 404, code: -32000, message: 'Not Found' },
@@ -34,6 +38,10 @@ export const WIRE_ERRORS = {
   BODY_TOO_LARGE: { status: 413, code: -32000, message: 'Payload Too Large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, code: -32000, message: 'Unsupported Media Type: Content-Type must be application/json' },
   TOO_MANY_IN_FLIGHT: { status: 429, code: -32000, message: 'Too Many Requests: this session has too many requests in flight (--max-in-flight)' },
+  PRINCIPAL_SESSION_LIMIT: { status: 429, code: -32000, message: 'Too Many Requests: this principal holds its most sessions (--max-sessions-per-principal)' },
+  RATE_LIMITED: { status: 429, code: -32000, message: 'Too Many Requests: this principal is over its request rate (--rate-limit)' },
+  TOOL_RATE_LIMITED: { status: 429, code: -32000, message: 'Too Many Requests: this principal is over its rate for this tool (--tool-rate-limit)' },
+  CONCURRENCY_LIMIT: { status: 429, code: -32000, message: 'Too Many Requests: this principal has its most requests in flight (--max-concurrent-per-principal)' },
   DRAINING: { status: 503, code: -32000, message: 'Service Unavailable: the daemon is shutting down' },
   SESSION_LIMIT: { status: 503, code: -32000, message: 'Service Unavailable: the session limit is reached (--max-sessions)' },
   MEMORY_LIMIT: { status: 503, code: -32000, message: 'Service Unavailable: children are over --memory-max-total' },
@@ -44,6 +52,7 @@ export const WIRE_ERRORS = {
   CHILD_EXITED: { status: 200, code: -32003, message: 'The MCP server process exited before answering' },
   SESSION_ENDED: { status: 200, code: -32004, message: 'The session ended before the request was answered' },
   REQUEST_TIMEOUT: { status: 200, code: -32005, message: 'Request timed out' },
+  TOOL_FORBIDDEN: { status: 200, code: -32006, message: 'Forbidden: this principal may not call this tool (--tool-policy)' },
 } as const satisfies Record<string, WireErrorSpec>;
 
 export type WireErrorReason = keyof typeof WIRE_ERRORS;

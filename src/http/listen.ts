@@ -25,7 +25,7 @@ export function closeServer(server: Server): Promise<void> {
   });
 }
 
-export function urlOf(address: AddressInfo, path = ''): string {
+export function urlOf(address: AddressInfo, path = '', scheme = 'http'): string {
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  return `http://${host}:${address.port}${path}`;
+  return `${scheme}://${host}:${address.port}${path}`;
 }

@@ -3,6 +3,8 @@
  * client as anything but a JSON-RPC error, or takes the process down.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { Cors } from './cors.js';
 import type { Logger } from '../observability/logger.js';
 import { assignContext } from '../observability/request-context.js';
 import { sendWireError } from './respond.js';
@@ -22,12 +24,31 @@ export function pathOf(url: string | undefined): string {
   return query === -1 ? url : url.slice(0, query);
 }
 
-export function createHttpServer(routes: readonly Route[], logger: Logger): Server {
+export interface ServerOptions {
+  /** PEM certificate chain and key: the server speaks HTTPS. */
+  tls?: { cert: Buffer; key: Buffer };
+  cors?: Cors;
+  /** Time a client has to send a request's headers (408 after). */
+  headersTimeoutMs?: number;
+  /** Time a client has to send a whole request, headers and body (408 after). */
+  receiveTimeoutMs?: number;
+  maxConnections?: number;
+}
+
+/** How often Node checks connections against the header and receive timeouts. */
+function checkingInterval(options: ServerOptions): number {
+  const shortest = Math.min(options.headersTimeoutMs ?? 60_000, options.receiveTimeoutMs ?? 300_000);
+  return Math.max(50, Math.min(30_000, Math.floor(shortest / 4)));
+}
+
+export function createHttpServer(routes: readonly Route[], logger: Logger, options: ServerOptions = {}): Server {
   const byPath = new Map(routes.map((route) => [route.path, route]));
-  const server = createServer((req, res) => {
+  const cors = options.cors?.enabled ? options.cors : undefined;
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
     res.setHeader('x-request-id', assignContext(req).requestId);
     const route = byPath.get(pathOf(req.url));
     if (!route) return sendWireError(res, 'NOT_FOUND', { detail: 'no such path' });
+    if (cors?.apply(req, res, route.methods)) return;
     if (!route.methods.includes(req.method ?? '')) {
       return sendWireError(res, 'METHOD_NOT_ALLOWED', { headers: { allow: route.methods.join(', ') } });
     }
@@ -37,7 +58,16 @@ export function createHttpServer(routes: readonly Route[], logger: Logger): Serv
     } catch (error) {
       fail(res, error, logger);
     }
-  });
+  };
+  const serverOptions = {
+    ...(options.headersTimeoutMs !== undefined ? { headersTimeout: options.headersTimeoutMs } : {}),
+    ...(options.receiveTimeoutMs !== undefined ? { requestTimeout: options.receiveTimeoutMs } : {}),
+    connectionsCheckingInterval: checkingInterval(options),
+  };
+  const server: Server = options.tls
+    ? (createHttpsServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key }, handler))
+    : createServer(serverOptions, handler);
+  if (options.maxConnections !== undefined) server.maxConnections = options.maxConnections;
   server.on('clientError', (error, socket) => {
     // Malformed HTTP: answer 400 if the socket still can, and never let it reach 'uncaughtException'.
     logger.debug({ err: error }, 'client error');

@@ -59,6 +59,8 @@ export class Metrics {
   private readonly deadPeers: Counter;
   private readonly eventsEvictedTotal: Counter;
   private readonly resumptions: Counter<'outcome'>;
+  private readonly policyRefusals: Counter<'reason'>;
+  private readonly connectionsDropped: Counter;
   // Hot-path label children, resolved once.
   private readonly bytesIn;
   private readonly bytesOut;
@@ -113,6 +115,8 @@ export class Metrics {
     this.eventsEvictedTotal = new Counter({ name: 'mcp_sidecar_sse_events_evicted_total', help: 'SSE events evicted from the per-session event store (--event-store-max-events/--event-store-max-bytes) before the session ended.', registers });
     this.resumptions = new Counter({ name: 'mcp_sidecar_stream_resumptions_total', help: 'GET requests with Last-Event-ID, by whether every event after that id was still kept (complete) or some were evicted (incomplete).', labelNames: ['outcome'], registers });
     new Gauge({ name: 'mcp_sidecar_children_output_paused', help: 'Sessions whose child\'s stdout is paused because a client connection is behind (--stream-buffer).', registers, collect() { this.set(sources.outputPaused()); } });
+    this.policyRefusals = new Counter({ name: 'mcp_sidecar_policy_refusals_total', help: 'Client requests refused by per-principal policy before reaching a child: TOOL_FORBIDDEN, RATE_LIMITED, TOOL_RATE_LIMITED, CONCURRENCY_LIMIT.', labelNames: ['reason'], registers });
+    this.connectionsDropped = new Counter({ name: 'mcp_sidecar_connections_dropped_total', help: 'TCP connections dropped at accept because --max-connections were open.', registers });
     for (const transport of TRANSPORTS) this.slowClients.labels(transport);
     this.resumptions.labels('complete');
     this.resumptions.labels('incomplete');
@@ -168,6 +172,14 @@ export class Metrics {
 
   slowClientDisconnected(transport: TransportName): void {
     this.slowClients.inc({ transport });
+  }
+
+  policyRefused(reason: WireErrorReason): void {
+    this.policyRefusals.inc({ reason });
+  }
+
+  connectionDropped(): void {
+    this.connectionsDropped.inc();
   }
 
   deadPeer(): void {

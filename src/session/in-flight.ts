@@ -19,6 +19,8 @@ export interface Pending {
   /** For tools/call with --log-tool-args: its arguments. */
   arguments?: unknown;
   context: RequestContext | undefined;
+  /** Gives back what admitting the request took (a per-principal concurrency slot). */
+  release?: () => void;
 }
 
 /** A request's end, as metrics and the audit log see it. */
@@ -72,6 +74,7 @@ export class InFlightRequests {
     if (!pending) return undefined;
     this.byId.delete(id);
     if (pending.progressToken !== undefined) this.progress.delete(pending.progressToken);
+    pending.release?.();
     const done: RequestDone = { method: pending.method, tool: pending.tool, outcome, durationMs: Date.now() - pending.startedAt, context: pending.context };
     if (errorCode !== undefined) done.errorCode = errorCode;
     if (pending.arguments !== undefined) done.arguments = pending.arguments;

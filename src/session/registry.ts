@@ -4,6 +4,7 @@
  * client re-initializes. Children still on their way down are tracked until they are gone, so
  * shutdown can wait for every one of them.
  */
+import { isSamePrincipal, type Principal } from '../auth/principal.js';
 import type { ExitRecord, StopReason } from '../supervisor/exit-record.js';
 import type { Session } from './session.js';
 
@@ -44,6 +45,13 @@ export class SessionRegistry {
     this.stopping.add(stopped);
     void stopped.finally(() => this.stopping.delete(stopped));
     return stopped;
+  }
+
+  /** Live sessions `principal` opened. */
+  countFor(principal: Principal): number {
+    let count = 0;
+    for (const session of this.sessions.values()) if (isSamePrincipal(session.principal, principal)) count++;
+    return count;
   }
 
   /** Requests in flight across every session. */

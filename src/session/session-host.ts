@@ -3,6 +3,9 @@
  * otherwise. Admission (draining, --max-sessions, --memory-max-total) is decided here, before
  * anything is spawned. Every child alive, spare or bound, is known here for the watchdog.
  */
+import type { Principal } from '../auth/principal.js';
+import { PrincipalEnv } from '../auth/principal-env.js';
+import { RequestPolicy } from '../auth/request-policy.js';
 import type { SidecarConfig } from '../config/schema.js';
 import type { WireErrorReason } from '../errors/wire.js';
 import { auditToolCall } from '../observability/audit-log.js';
@@ -45,10 +48,16 @@ export class SessionHost {
   private readonly sessionOptions: Omit<SessionOptions, 'launch' | 'connectionBound'>;
   readonly eventStoreLimits: EventStoreLimits;
   private readonly logger: Logger;
+  /** Tool policy, rate limits and concurrency per principal. */
+  readonly requests: RequestPolicy;
+  private principalEnv: PrincipalEnv;
 
+  /** Throws `SidecarError` when a policy file (--tool-policy, --principal-env) is bad. */
   constructor(config: SidecarConfig, spec: ChildSpec, spawnHealth: SpawnHealth, logger: Logger) {
     this.config = config;
     this.spec = spec;
+    this.requests = new RequestPolicy(config, logger);
+    this.principalEnv = config.principalEnv === undefined ? PrincipalEnv.empty() : PrincipalEnv.load(config.principalEnv);
     this.spawnHealth = spawnHealth;
     this.logger = logger;
     this.metrics = new Metrics({
@@ -76,6 +85,12 @@ export class SessionHost {
       replayTimeoutMs: Math.min(config.requestTimeoutMs, 60_000),
       observer: this.sessionObserver(),
       logToolArgs: config.logToolArgs,
+      admit: (session, tool) => {
+        const verdict = this.requests.admit(session.principal, tool);
+        if (!verdict.ok) metrics.policyRefused(verdict.reason);
+        return verdict;
+      },
+      filterAnswer: (session, method, framed) => this.requests.filterAnswer(session.principal, method, framed),
     };
     this.pool = new WarmPool(() => this.spawn(this.logger), { min: config.poolMin, max: config.poolMax, idleTimeoutMs: config.idleTimeoutMs, backoff: restart,
       onTake: (hit) => metrics.poolTake(hit),
@@ -94,19 +109,27 @@ export class SessionHost {
     this.watchdog.start();
   }
 
-  /** Why a new session cannot be admitted now, or `undefined` when it can. Spawns nothing. */
-  refusal(): WireErrorReason | undefined {
+  /** Why `principal` cannot open a new session now, or `undefined` when it can. Spawns nothing. */
+  refusal(principal: Principal): WireErrorReason | undefined {
     if (this.registry.size >= this.config.maxSessions) return 'SESSION_LIMIT';
+    const perPrincipal = this.config.maxSessionsPerPrincipal;
+    if (perPrincipal > 0 && this.registry.countFor(principal) >= perPrincipal) return 'PRINCIPAL_SESSION_LIMIT';
     if (this.watchdog.overTotal()) return 'MEMORY_LIMIT';
     return undefined;
   }
 
-  /** A new session with a child of its own. Call only once the opening request is valid and admitted. */
-  open(transport: TransportName): Session {
+  /**
+   * A new session of `principal` with a child of its own. Call only once the opening request is
+   * valid and admitted. A principal with variables of its own (--principal-env) gets a fresh child
+   * started with them, never a warm spare started without.
+   */
+  open(transport: TransportName, principal: Principal): Session {
     const id = newSessionId();
-    const logger = this.logger.child({ sessionId: id });
-    const spare = this.pool.take();
-    const session = new Session(id, transport, spare ?? this.spawn(logger), logger, {
+    const logger = this.logger.child({ sessionId: id, principal: principal.name });
+    const ownEnv = this.principalEnv.envFor(principal);
+    const env = Object.keys(ownEnv).length > 0 ? { ...this.spec.env, ...ownEnv } : undefined;
+    const spare = env ? undefined : this.pool.take();
+    const session = new Session(id, transport, principal, spare ?? this.spawn(logger, env), logger, {
       onEnded: (ended, record, reason) => {
         this.registry.remove(ended);
         if (!ended.initialized && record.result !== 'shutdown' && record.result !== 'session-end') {
@@ -122,11 +145,23 @@ export class SessionHost {
           this.pool.observeStartup((initialized.initializedAt ?? Date.now()) - initialized.child.startedAt);
         }
       },
-    }, { ...this.sessionOptions, launch: () => this.launch(logger), connectionBound: CONNECTION_BOUND.has(transport) });
+    }, { ...this.sessionOptions, launch: () => this.launch(logger, env), connectionBound: CONNECTION_BOUND.has(transport) });
     this.registry.add(session);
     this.metrics.sessionStarted(transport);
     logger.info({ transport, pid: session.pid, warm: spare !== undefined }, 'session opened');
     return session;
+  }
+
+  /** SIGHUP: re-reads the tool policy and the per-principal environments (new children get them). */
+  reload(): void {
+    this.requests.reload();
+    if (this.config.principalEnv === undefined) return;
+    try {
+      this.principalEnv = PrincipalEnv.load(this.config.principalEnv);
+      this.logger.info({ principals: this.principalEnv.size }, 'per-principal environments reloaded');
+    } catch (error) {
+      this.logger.error({ err: (error as Error).message }, 'per-principal environments not reloaded; the previous ones stay in force');
+    }
   }
 
   /** What a client connection of `session` needs: keepalive, buffer bounds, backpressure. */
@@ -160,6 +195,7 @@ export class SessionHost {
     const sessions = [...this.registry.values()].map((session) => ({
       id: session.id,
       transport: session.transport,
+      principal: session.principal.name,
       pid: session.pid,
       ageMs: now - session.createdAt,
       idleMs: now - session.lastActivityAt,
@@ -231,12 +267,12 @@ export class SessionHost {
     return counts;
   }
 
-  private launch(logger: Logger): ChildProcess {
-    return this.pool.take() ?? this.spawn(logger);
+  private launch(logger: Logger, env: Record<string, string> | undefined): ChildProcess {
+    return (env ? undefined : this.pool.take()) ?? this.spawn(logger, env);
   }
 
-  private spawn(logger: Logger): ChildProcess {
-    const child = new ChildProcess(this.spec, this.childOptions, logger);
+  private spawn(logger: Logger, env?: Record<string, string>): ChildProcess {
+    const child = new ChildProcess(env ? { ...this.spec, env } : this.spec, this.childOptions, logger);
     this.children.add(child);
     void child.exited.then(() => this.children.delete(child));
     return child;

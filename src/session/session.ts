@@ -7,6 +7,7 @@
  * The session does not know which transport carries it, nor how its children are obtained: the key
  * that binds client to child is the session id today and can be a principal or a pool slot later.
  */
+import type { Principal } from '../auth/principal.js';
 import type { Framed, JsonRpcNotification, JsonRpcRequest, JsonRpcResponse } from '../jsonrpc/message.js';
 import { progressTokenOf } from '../jsonrpc/message.js';
 import type { Logger } from '../observability/logger.js';
@@ -15,7 +16,8 @@ import type { RequestContext } from '../observability/request-context.js';
 import type { ChildProcess } from '../supervisor/child-process.js';
 import { describeExit, type ExitRecord, type StopReason } from '../supervisor/exit-record.js';
 import type { RestartPolicy } from '../supervisor/restart-policy.js';
-import { wireError } from '../errors/wire.js';
+import type { RequestVerdict } from '../auth/request-policy.js';
+import { wireError, type WireErrorReason } from '../errors/wire.js';
 import { Backpressure } from './backpressure.js';
 import { ClientStreams } from './client-streams.js';
 import type { HeldMessagesLimits } from './held-messages.js';
@@ -43,7 +45,12 @@ export type { Pending, RequestDone };
 /** Why a session ended: asked for (DELETE, idle, ttl, shutdown, …), or its child was not restarted. */
 export type SessionEndReason = StopReason | NotRestarted;
 
-export type SubmitOutcome = 'accepted' | 'duplicate-id' | 'too-many-in-flight';
+/**
+ * What became of a client request: on its way to the child (or answered on its sink, e.g. a tool
+ * the principal may not call), refused for reusing an id in flight, or refused by a limit, which
+ * the transport answers with the reason's status and `Retry-After`.
+ */
+export type SubmitOutcome = 'accepted' | 'duplicate-id' | { refused: WireErrorReason; retryAfterSeconds: number };
 
 export interface SessionHooks {
   /** The session is over; called once, with the last child's exit record. */
@@ -65,6 +72,10 @@ export interface SessionOptions {
   observer: SessionObserver;
   /** Keep tools/call arguments for the audit log (--log-tool-args). */
   logToolArgs: boolean;
+  /** Whether the session's principal may send this request now (tool policy, rate limits). */
+  admit(session: Session, tool: string | undefined): RequestVerdict;
+  /** An answer as the principal may see it (a filtered tools/list). */
+  filterAnswer(session: Session, method: string, framed: Framed<JsonRpcResponse>): Framed<JsonRpcResponse>;
   /**
    * The client's connection is the session (legacy SSE, WebSocket): an open connection does not
    * keep the session from being idle, as an open GET stream does for Streamable HTTP.
@@ -77,6 +88,8 @@ type State = 'running' | 'restarting' | 'ended';
 export class Session {
   readonly id: string;
   readonly transport: TransportName;
+  /** Who opened the session: only they may use it. */
+  readonly principal: Principal;
   readonly createdAt = Date.now();
   lastActivityAt = Date.now();
   /** Requests the client sent after initialize (a session that sends none is a probe). */
@@ -105,9 +118,10 @@ export class Session {
   private readonly liveness = new Liveness();
   private readonly gate = new WriteGate();
 
-  constructor(id: string, transport: TransportName, child: ChildProcess, logger: Logger, hooks: SessionHooks, options: SessionOptions) {
+  constructor(id: string, transport: TransportName, principal: Principal, child: ChildProcess, logger: Logger, hooks: SessionHooks, options: SessionOptions) {
     this.id = id;
     this.transport = transport;
+    this.principal = principal;
     this.logger = logger;
     this.hooks = hooks;
     this.options = options;
@@ -139,15 +153,23 @@ export class Session {
   async submitRequest(framed: Framed<JsonRpcRequest>, sink: RequestSink, context?: RequestContext): Promise<SubmitOutcome> {
     const { id, method } = framed.message;
     if (this.inFlightRequests.has(id)) return 'duplicate-id';
-    if (this.inFlightRequests.size >= this.options.maxInFlight) return 'too-many-in-flight';
+    if (this.inFlightRequests.size >= this.options.maxInFlight) return { refused: 'TOO_MANY_IN_FLIGHT', retryAfterSeconds: 1 };
     if (this.state === 'ended') {
       answerWithError(sink, wireError('SESSION_ENDED', id, 'the session ended before the request reached the server'));
       return 'accepted';
     }
-    const progressToken = progressTokenOf(framed.message);
     const params = framed.message.params;
     const tool = method === 'tools/call' && typeof params?.name === 'string' ? params.name : undefined;
+    const verdict = this.options.admit(this, tool);
+    if (!verdict.ok) {
+      if (verdict.reason !== 'TOOL_FORBIDDEN') return { refused: verdict.reason, retryAfterSeconds: verdict.retryAfterSeconds ?? 1 };
+      this.logger.warn({ tool, principal: this.principal.name, ...context }, 'tools/call of a tool this principal may not use: refused');
+      answerWithError(sink, wireError('TOOL_FORBIDDEN', id, `tool ${JSON.stringify(tool)}`));
+      return 'accepted';
+    }
+    const progressToken = progressTokenOf(framed.message);
     const pending: Pending = { sink, method, progressToken, startedAt: Date.now(), tool, context };
+    if (verdict.release) pending.release = verdict.release;
     if (tool !== undefined && this.options.logToolArgs) pending.arguments = params?.arguments;
     this.inFlightRequests.add(id, pending);
     this.options.observer.bytesIn(framed.bytes);
@@ -302,7 +324,7 @@ export class Session {
     this.inFlightRequests.settle(id, error ? 'error' : isError ? 'is-error' : 'success', error?.code);
     this.lastActivityAt = Date.now();
     if (pending.method === 'initialize') this.onInitializeAnswered(framed.message);
-    this.streams.route(framed, pending.sink);
+    this.streams.route(this.options.filterAnswer(this, pending.method, framed), pending.sink);
   }
 
   private onInitializeAnswered(response: JsonRpcResponse): void {

@@ -139,7 +139,7 @@ describe('formatSize', () => {
 
 describe('the option schema', () => {
   // Default texts that describe a behaviour rather than spell a value.
-  const DESCRIPTIVE_DEFAULTS = new Set(['none', "the daemon's", 'from the command', 'the --pool-min value']);
+  const DESCRIPTIVE_DEFAULTS = new Set(['none', "the daemon's", 'from the command', 'the --pool-min value', 'the first --authorization-server']);
 
   it('has one entry per config key, each with its own flag and MCP_SIDECAR_* variable', () => {
     const keys = OPTIONS.map((option) => option.key);

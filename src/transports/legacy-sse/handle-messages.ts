@@ -4,6 +4,7 @@
  * here gets its JSON-RPC error in this response, with the registry's status.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { principalOf } from '../../auth/request-principal.js';
 import { wireError } from '../../errors/wire.js';
 import { formatSize } from '../../config/size.js';
 import { readBody } from '../../http/read-body.js';
@@ -12,7 +13,7 @@ import type { Framed, JsonRpcRequest } from '../../jsonrpc/message.js';
 import { contextOf } from '../../observability/request-context.js';
 import { isWellFormedSessionId } from '../../session/session-id.js';
 import { frameBody } from '../shared/frame-body.js';
-import type { TransportContext } from '../shared/transport-context.js';
+import { findSession, type TransportContext } from '../shared/transport-context.js';
 import { checkContentType } from '../streamable-http/validate.js';
 
 export async function handleLegacyMessage(req: IncomingMessage, res: ServerResponse, context: TransportContext): Promise<void> {
@@ -33,7 +34,7 @@ export async function handleLegacyMessage(req: IncomingMessage, res: ServerRespo
   if ('reason' in framed) return sendWireError(res, framed.reason, { id: framed.id });
   if (framed.kind === 'batch') return sendWireError(res, 'BATCH_REFUSED', { detail: 'the legacy SSE transport takes one message per POST' });
 
-  const session = context.sessions.registry.get(id);
+  const session = findSession(context, id, principalOf(req));
   // Only the legacy transport's sessions live here: a Streamable HTTP session id is not found.
   const sink = session?.transport === 'sse' ? session.connection : undefined;
   if (!session || !sink) return sendWireError(res, 'SESSION_NOT_FOUND');
@@ -43,7 +44,7 @@ export async function handleLegacyMessage(req: IncomingMessage, res: ServerRespo
     const outcome = await session.submitRequest(request, sink, contextOf(req));
     // A duplicate's error goes here, not on the stream, where the client would take it for the answer to the first.
     if (outcome === 'duplicate-id') return sendJson(res, 400, JSON.stringify(wireError('DUPLICATE_REQUEST_ID', request.message.id)));
-    if (outcome === 'too-many-in-flight') return sendWireError(res, 'TOO_MANY_IN_FLIGHT', { id: request.message.id, headers: { 'retry-after': 1 } });
+    if (outcome !== 'accepted') return sendWireError(res, outcome.refused, { id: request.message.id, headers: { 'retry-after': outcome.retryAfterSeconds } });
   } else if (!(await session.forward(framed))) {
     return sendWireError(res, 'SESSION_NOT_FOUND');
   }

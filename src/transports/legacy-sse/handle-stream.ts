@@ -4,6 +4,7 @@
  * posts to. Closing the stream ends the session, and its child goes down the stop ladder.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { principalOf } from '../../auth/request-principal.js';
 import { sendWireError } from '../../http/respond.js';
 import { admissionRefusal, RETRY_AFTER_SECONDS, type TransportContext } from '../shared/transport-context.js';
 import { accepts } from '../streamable-http/validate.js';
@@ -13,9 +14,10 @@ export function handleLegacyStream(req: IncomingMessage, res: ServerResponse, co
   if (req.headers.accept !== undefined && !accepts(req.headers.accept, 'text/event-stream')) {
     return sendWireError(res, 'NOT_ACCEPTABLE', { detail: 'the SSE stream needs Accept: text/event-stream' });
   }
-  const refused = admissionRefusal(context, 'sse');
+  const principal = principalOf(req);
+  const refused = admissionRefusal(context, 'sse', principal);
   if (refused) return sendWireError(res, refused, { headers: { 'retry-after': RETRY_AFTER_SECONDS } });
-  const session = context.sessions.open('sse');
+  const session = context.sessions.open('sse', principal);
   const sink = new LegacySseSink(res, context.sessions.connectionEnv(session), () => {
     if (session.live) void context.sessions.registry.end(session, 'session-end');
   });

@@ -1,4 +1,6 @@
+import { isSamePrincipal, type Principal } from '../../auth/principal.js';
 import type { WireErrorReason } from '../../errors/wire.js';
+import type { Session } from '../../session/session.js';
 import type { SidecarConfig } from '../../config/schema.js';
 import type { Logger } from '../../observability/logger.js';
 import type { SessionHost } from '../../session/session-host.js';
@@ -15,9 +17,21 @@ export interface TransportContext {
 /** How long a client should wait before retrying when a new session is refused (draining, limits). */
 export const RETRY_AFTER_SECONDS = 5;
 
-/** Why a new session cannot be opened now (draining, limits), logged; `undefined` when it can. */
-export function admissionRefusal(context: TransportContext, transport: string): WireErrorReason | undefined {
-  const refused = context.acceptingSessions() ? context.sessions.refusal() : 'DRAINING';
-  if (refused) context.logger.warn({ reason: refused, transport }, 'new session refused');
+/** Why `principal` cannot open a new session now (draining, limits), logged; `undefined` when it can. */
+export function admissionRefusal(context: TransportContext, transport: string, principal: Principal): WireErrorReason | undefined {
+  const refused = context.acceptingSessions() ? context.sessions.refusal(principal) : 'DRAINING';
+  if (refused) context.logger.warn({ reason: refused, transport, principal: principal.name }, 'new session refused');
   return refused;
+}
+
+/**
+ * The live session `id` names, if `principal` opened it. Another principal's session id is
+ * answered as unknown (404), and logged: it was leaked, guessed or mixed up.
+ */
+export function findSession(context: TransportContext, id: string, principal: Principal): Session | undefined {
+  const session = context.sessions.registry.get(id);
+  if (!session) return undefined;
+  if (isSamePrincipal(session.principal, principal)) return session;
+  session.logger.warn({ presentedBy: principal.name, principalKind: principal.kind }, 'session id presented by another principal: answered as not found');
+  return undefined;
 }

@@ -48,7 +48,7 @@ export async function handleBatch(req: IncomingMessage, res: ServerResponse, ite
       const request = one as Framed<JsonRpcRequest>;
       const outcome = await session.submitRequest(request, sink, requestContext);
       if (outcome === 'duplicate-id') answerWithError(sink, wireError('DUPLICATE_REQUEST_ID', request.message.id));
-      else if (outcome === 'too-many-in-flight') answerWithError(sink, wireError('TOO_MANY_IN_FLIGHT', request.message.id));
+      else if (outcome !== 'accepted') answerWithError(sink, wireError(outcome.refused, request.message.id));
     } else {
       await session.forward(one);
     }

@@ -4,6 +4,7 @@
  * request never leaves a process behind.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { principalOf } from '../../auth/request-principal.js';
 import { wireError } from '../../errors/wire.js';
 import { formatSize } from '../../config/size.js';
 import { readBody } from '../../http/read-body.js';
@@ -12,7 +13,7 @@ import type { Framed, JsonRpcRequest } from '../../jsonrpc/message.js';
 import { contextOf } from '../../observability/request-context.js';
 import type { Session } from '../../session/session.js';
 import { frameBody } from '../shared/frame-body.js';
-import { admissionRefusal, RETRY_AFTER_SECONDS, type TransportContext } from '../shared/transport-context.js';
+import { admissionRefusal, findSession, RETRY_AFTER_SECONDS, type TransportContext } from '../shared/transport-context.js';
 import { handleBatch } from './handle-batch.js';
 import { PostStream } from './post-stream.js';
 import { streamsOf } from './session-streams.js';
@@ -41,7 +42,7 @@ export async function handlePost(req: IncomingMessage, res: ServerResponse, cont
   if ('reason' in named) return sendWireError(res, named.reason);
   const badVersion = checkProtocolVersion(req.headers);
   if (badVersion) return sendWireError(res, badVersion, { detail: String(req.headers['mcp-protocol-version']) });
-  const session = context.sessions.registry.get(named.id);
+  const session = findSession(context, named.id, principalOf(req));
   if (!session) return sendWireError(res, 'SESSION_NOT_FOUND');
 
   if (framed.kind === 'batch') return handleBatch(req, res, framed.items, session, context);
@@ -55,9 +56,10 @@ export async function handlePost(req: IncomingMessage, res: ServerResponse, cont
 
 async function initialize(req: IncomingMessage, res: ServerResponse, framed: Framed<JsonRpcRequest>, context: TransportContext): Promise<void> {
   if (req.headers['mcp-session-id'] !== undefined) return sendWireError(res, 'INITIALIZE_WITH_SESSION', { id: framed.message.id });
-  const refused = admissionRefusal(context, 'streamable-http');
+  const principal = principalOf(req);
+  const refused = admissionRefusal(context, 'streamable-http', principal);
   if (refused) return sendWireError(res, refused, { id: framed.message.id, headers: { 'retry-after': RETRY_AFTER_SECONDS } });
-  const session = context.sessions.open('streamable-http');
+  const session = context.sessions.open('streamable-http', principal);
   const sink = new PostStream(res, streamsOf(session, context.sessions), 1, { sessionId: session.id });
   await session.submitRequest(framed, sink, contextOf(req));
 }
@@ -66,7 +68,7 @@ async function request(req: IncomingMessage, res: ServerResponse, framed: Framed
   const outcome = await session.submitRequest(framed, new PostStream(res, streamsOf(session, context.sessions), 1), contextOf(req));
   if (outcome === 'duplicate-id') {
     sendJson(res, 200, JSON.stringify(wireError('DUPLICATE_REQUEST_ID', framed.message.id)));
-  } else if (outcome === 'too-many-in-flight') {
-    sendWireError(res, 'TOO_MANY_IN_FLIGHT', { id: framed.message.id, headers: { 'retry-after': 1 } });
+  } else if (outcome !== 'accepted') {
+    sendWireError(res, outcome.refused, { id: framed.message.id, headers: { 'retry-after': outcome.retryAfterSeconds } });
   }
 }

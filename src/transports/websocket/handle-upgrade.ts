@@ -8,10 +8,12 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import { wireError, type WireErrorReason } from '../../errors/wire.js';
+import type { Principal } from '../../auth/principal.js';
+import { principalOf } from '../../auth/request-principal.js';
+import { wireError } from '../../errors/wire.js';
 import { refuseUpgrade } from '../../http/respond.js';
 import type { Framed, JsonRpcRequest } from '../../jsonrpc/message.js';
-import { assignContext, type RequestContext } from '../../observability/request-context.js';
+import { assignContext, contextOf, type RequestContext } from '../../observability/request-context.js';
 import type { Session } from '../../session/session.js';
 import { frameBody } from '../shared/frame-body.js';
 import { admissionRefusal, RETRY_AFTER_SECONDS, type TransportContext } from '../shared/transport-context.js';
@@ -34,21 +36,25 @@ export class WebSocketEndpoint {
     });
   }
 
-  /** Handles an upgrade request for this endpoint's path; `guard` is the daemon's Host/Origin check. */
-  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, guard: () => WireErrorReason | undefined): void {
-    const requestContext = assignContext(req);
-    const forbidden = guard();
-    if (forbidden) return refuseUpgrade(socket, forbidden);
-    const offered = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((protocol) => protocol.trim());
-    if (!offered.includes(SUBPROTOCOL)) return refuseUpgrade(socket, 'WEBSOCKET_SUBPROTOCOL_REQUIRED');
-    const refused = admissionRefusal(this.context, 'websocket');
-    if (refused) return refuseUpgrade(socket, refused, { 'retry-after': RETRY_AFTER_SECONDS });
-    this.server.handleUpgrade(req, socket, head, (ws) => this.connect(ws, requestContext));
+  /** Gives the upgrade request its correlation context (the HTTP front does not see upgrades). */
+  prepare(req: IncomingMessage): void {
+    assignContext(req);
   }
 
-  private connect(ws: WebSocket, requestContext: RequestContext): void {
+  /** Handles an admitted upgrade request for this endpoint's path. */
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const offered = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((protocol) => protocol.trim());
+    if (!offered.includes(SUBPROTOCOL)) return refuseUpgrade(socket, 'WEBSOCKET_SUBPROTOCOL_REQUIRED');
+    const principal = principalOf(req);
+    const refused = admissionRefusal(this.context, 'websocket', principal);
+    if (refused) return refuseUpgrade(socket, refused, { 'retry-after': RETRY_AFTER_SECONDS });
+    const requestContext = contextOf(req) ?? assignContext(req);
+    this.server.handleUpgrade(req, socket, head, (ws) => this.connect(ws, requestContext, principal));
+  }
+
+  private connect(ws: WebSocket, requestContext: RequestContext, principal: Principal): void {
     const { sessions, config } = this.context;
-    const session = sessions.open('websocket');
+    const session = sessions.open('websocket', principal);
     const connection = new WsConnection(ws, sessions.connectionEnv(session), {
       intervalMs: config.wsPingIntervalMs,
       onDead: () => {
@@ -78,7 +84,7 @@ export class WebSocketEndpoint {
     const request = framed as Framed<JsonRpcRequest>;
     const outcome = await session.submitRequest(request, connection, requestContext);
     if (outcome === 'duplicate-id') connection.send(JSON.stringify(wireError('DUPLICATE_REQUEST_ID', request.message.id)));
-    else if (outcome === 'too-many-in-flight') connection.send(JSON.stringify(wireError('TOO_MANY_IN_FLIGHT', request.message.id)));
+    else if (outcome !== 'accepted') connection.send(JSON.stringify(wireError(outcome.refused, request.message.id, `retry after ${outcome.retryAfterSeconds}s`)));
   }
 
   /** After shutdown ended every session (close frames sent): drops what is still connected. */

@@ -1,0 +1,80 @@
+/**
+ * What a principal may send, decided before a request reaches its session's child: the tool
+ * policy (a tool not on the principal's allow-list is refused, and `tools/list` answers are
+ * filtered to the allowed ones), token buckets per principal and per principal and tool, and a cap
+ * on the principal's requests in flight across its sessions. Refusals are counted by the caller.
+ */
+import type { Rate, SidecarConfig } from '../config/schema.js';
+import type { WireErrorReason } from '../errors/wire.js';
+import type { Framed, JsonRpcResponse } from '../jsonrpc/message.js';
+import type { Logger } from '../observability/logger.js';
+import { principalKey, type Principal } from './principal.js';
+import { ConcurrencyLimit, KeyedBuckets, bucketKey } from './rate-limit.js';
+import { ToolPolicy } from './tool-policy.js';
+
+export type RequestVerdict =
+  | { ok: true; release?: () => void }
+  | { ok: false; reason: WireErrorReason; retryAfterSeconds?: number };
+
+/** Most principals (and principal-tool pairs) with a bucket at once; the least recently used go first. */
+const MAX_BUCKETS = 10_000;
+
+function buckets(rate: Rate | undefined): KeyedBuckets | undefined {
+  return rate ? new KeyedBuckets({ capacity: rate.burst, refillPerSecond: rate.perSecond, maxKeys: MAX_BUCKETS }) : undefined;
+}
+
+export class RequestPolicy {
+  private tools: ToolPolicy;
+  private readonly toolPolicyPath: string | undefined;
+  private readonly requests: KeyedBuckets | undefined;
+  private readonly toolCalls: KeyedBuckets | undefined;
+  private readonly concurrency: ConcurrencyLimit | undefined;
+  private readonly logger: Logger;
+
+  /** Throws `SidecarError` when the tool policy file is bad. */
+  constructor(config: SidecarConfig, logger: Logger) {
+    this.logger = logger;
+    this.toolPolicyPath = config.toolPolicy;
+    this.tools = config.toolPolicy === undefined ? ToolPolicy.allowAll() : ToolPolicy.load(config.toolPolicy);
+    this.requests = buckets(config.rateLimit);
+    this.toolCalls = buckets(config.toolRateLimit);
+    this.concurrency = config.maxConcurrentPerPrincipal > 0 ? new ConcurrencyLimit(config.maxConcurrentPerPrincipal) : undefined;
+  }
+
+  admit(principal: Principal, tool: string | undefined): RequestVerdict {
+    if (tool !== undefined && !this.tools.allows(principal, tool)) return { ok: false, reason: 'TOOL_FORBIDDEN' };
+    const key = principalKey(principal);
+    const overall = this.requests?.tryTake(key);
+    if (overall && !overall.ok) return { ok: false, reason: 'RATE_LIMITED', retryAfterSeconds: Math.ceil(overall.retryAfterMs / 1000) };
+    const perTool = tool !== undefined ? this.toolCalls?.tryTake(bucketKey(key, tool)) : undefined;
+    if (perTool && !perTool.ok) return { ok: false, reason: 'TOOL_RATE_LIMITED', retryAfterSeconds: Math.ceil(perTool.retryAfterMs / 1000) };
+    if (!this.concurrency) return { ok: true };
+    const release = this.concurrency.acquire(key);
+    return release ? { ok: true, release } : { ok: false, reason: 'CONCURRENCY_LIMIT', retryAfterSeconds: 1 };
+  }
+
+  /** A `tools/list` answer with only the tools `principal` may call; anything else as it came. */
+  filterAnswer(principal: Principal, method: string, framed: Framed<JsonRpcResponse>): Framed<JsonRpcResponse> {
+    if (method !== 'tools/list' || !this.tools.restricts || framed.message.result === undefined) return framed;
+    const message = { ...framed.message, result: this.tools.filterToolsList(framed.message.result, principal) };
+    const raw = JSON.stringify(message);
+    return { kind: 'response', message, raw, bytes: Buffer.byteLength(raw) };
+  }
+
+  /** SIGHUP: re-reads the tool policy; a bad file leaves the old one in force and is logged. */
+  reload(): void {
+    if (this.toolPolicyPath === undefined) return;
+    try {
+      this.tools = ToolPolicy.load(this.toolPolicyPath);
+      this.logger.info({ path: this.toolPolicyPath }, 'tool policy reloaded');
+    } catch (error) {
+      this.logger.error({ err: (error as Error).message }, 'tool policy not reloaded; the previous one stays in force');
+    }
+  }
+
+  /** The sweep: drops idle buckets. */
+  prune(): void {
+    this.requests?.prune();
+    this.toolCalls?.prune();
+  }
+}

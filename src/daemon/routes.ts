@@ -1,0 +1,72 @@
+/**
+ * The daemon's paths. Client-facing ones (the three transports, and /metrics and /status with
+ * --protect-metrics) pass the admission first: Host/Origin, then the bearer token, refused with the
+ * registry's status and a `WWW-Authenticate` challenge. /healthz, /readyz and the protected
+ * resource metadata stay open.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { ProtectedResourceMetadata } from '../auth/protected-resource.js';
+import { refuseUpgrade, sendJson, sendWireError } from '../http/respond.js';
+import { pathOf, type Handler, type Route } from '../http/server.js';
+import type { Logger } from '../observability/logger.js';
+import type { Admission } from '../security/admission.js';
+import { handleLegacyMessage } from '../transports/legacy-sse/handle-messages.js';
+import { handleLegacyStream } from '../transports/legacy-sse/handle-stream.js';
+import type { TransportContext } from '../transports/shared/transport-context.js';
+import { handleStreamableHttp } from '../transports/streamable-http/endpoint.js';
+import type { WebSocketEndpoint } from '../transports/websocket/handle-upgrade.js';
+
+/** A route whose requests pass the admission before `handle` sees them. */
+export function admitted(admission: Admission, path: string, methods: readonly string[], handle: Handler): Route {
+  return {
+    path,
+    methods,
+    handle: async (req, res) => {
+      const verdict = await admission.admit(req);
+      if (!verdict.ok) return sendWireError(res, verdict.reason, verdict.headers ? { headers: verdict.headers } : {});
+      return handle(req, res);
+    },
+  };
+}
+
+export function transportRoutes(context: TransportContext, admission: Admission, webSocket: WebSocketEndpoint | undefined): Route[] {
+  const { config } = context;
+  const routes: Route[] = [];
+  if (config.path !== null) routes.push(admitted(admission, config.path, ['GET', 'POST', 'DELETE'], (req, res) => handleStreamableHttp(req, res, context)));
+  if (config.ssePath !== null) {
+    const messagesPath = config.messagesPath;
+    routes.push(admitted(admission, config.ssePath, ['GET'], (req, res) => handleLegacyStream(req, res, context, messagesPath)));
+    routes.push(admitted(admission, messagesPath, ['POST'], (req, res) => handleLegacyMessage(req, res, context)));
+  }
+  if (config.wsPath !== null && webSocket) {
+    routes.push(admitted(admission, config.wsPath, ['GET'], (_req, res) => sendWireError(res, 'UPGRADE_REQUIRED', { headers: { upgrade: 'websocket' } })));
+  }
+  return routes;
+}
+
+/** RFC 9728: where a client that got 401 learns which authorization server to ask. */
+export function metadataRoutes(metadata: ProtectedResourceMetadata | undefined, paths: readonly string[]): Route[] {
+  if (!metadata) return [];
+  const body = JSON.stringify(metadata);
+  return paths.map((path) => ({ path, methods: ['GET'], handle: (_req, res) => sendJson(res, 200, body, { 'cache-control': 'max-age=300' }) }));
+}
+
+/** Upgrades on the WebSocket path pass the same admission; any other path is not found. */
+export function upgradeHandler(admission: Admission, webSocket: WebSocketEndpoint | undefined, wsPath: string | null, logger: Logger) {
+  return (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    socket.on('error', (error) => logger.debug({ err: error }, 'upgrade socket error'));
+    if (!webSocket || pathOf(req.url) !== wsPath) return refuseUpgrade(socket, 'NOT_FOUND');
+    webSocket.prepare(req);
+    void admission.admit(req).then(
+      (verdict) => {
+        if (!verdict.ok) return refuseUpgrade(socket, verdict.reason, verdict.headers ?? {});
+        webSocket.upgrade(req, socket, head);
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, 'upgrade admission failed');
+        refuseUpgrade(socket, 'INTERNAL');
+      },
+    );
+  };
+}

@@ -209,6 +209,7 @@ export class Daemon {
     const { ended, expired } = this.sessions.registry.sweep(now, this.config);
     if (ended > 0 || expired > 0) this.logger.debug({ ended, expired }, 'sweep');
     this.sessions.pool.trim(now);
+    this.sessions.requests.prune();
     if (this.config.pingIntervalMs !== Infinity) this.sessions.pingIdle(now, this.config.pingIntervalMs);
   }
 }

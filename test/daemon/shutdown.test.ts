@@ -179,7 +179,7 @@ describe('shutdown', () => {
         (JSON.parse(textOf(await connected.client.callTool({ name: 'pid', arguments: {} }))) as { pid: number }).pid;
       const before = await pidOf();
       daemon.process.kill('SIGHUP');
-      await daemon.waitForLog((line) => line.msg.startsWith('SIGHUP received'), 5000, 'SIGHUP to be logged');
+      await daemon.waitForLog((line) => line.msg.startsWith('SIGHUP: reloading'), 5000, 'SIGHUP to be logged');
 
       assert.equal((await rawRequest(`${daemon.baseUrl}/healthz`, { method: 'GET' })).status, 200);
       assert.equal((await rawRequest(`${daemon.baseUrl}/readyz`, { method: 'GET' })).status, 200);

@@ -17,8 +17,8 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export interface SidecarConfig extends RestartPolicy {
   host: string;
   port: number;
-  /** `null`: that transport is off. */
-  path: string | null;
+  /** `false`: that transport is off. */
+  path: string | false;
   cwd: string | undefined;
   env: Record<string, string>;
   passEnv: string[];
@@ -43,9 +43,9 @@ export interface SidecarConfig extends RestartPolicy {
   status: boolean;
   logToolArgs: boolean;
   pingIntervalMs: number;
-  ssePath: string | null;
+  ssePath: string | false;
   messagesPath: string;
-  wsPath: string | null;
+  wsPath: string | false;
   sseKeepaliveMs: number;
   sseRetryMs: number;
   eventStoreMaxEvents: number;
@@ -115,9 +115,9 @@ function path(raw: string): string | undefined {
   return /^\/[^\s?#]*$/.test(raw) ? raw : undefined;
 }
 
-/** A path, or `null` for off (`undefined` is kept for "not acceptable"). */
-function pathOrOff(raw: string): string | null | undefined {
-  return raw.trim().toLowerCase() === 'off' ? null : path(raw);
+/** A path, or `false` for off (`undefined` means "not acceptable", and commander turns `null` into ''). */
+function pathOrOff(raw: string): string | false | undefined {
+  return raw.trim().toLowerCase() === 'off' ? false : path(raw);
 }
 
 function positive(value: number | undefined): number | undefined {
@@ -558,8 +558,8 @@ export function settleConfig(config: SidecarConfig): string | undefined {
     return `option '--pool-max' value ${config.poolMax} is below --pool-min ${config.poolMin}. Expected at least ${config.poolMin}.`;
   }
   if (config.poolMax === 0) config.poolMax = config.poolMin;
-  const paths: [string, string | null][] = [['--path', config.path], ['--sse-path', config.ssePath], ['--ws-path', config.wsPath]];
-  const served = paths.filter((entry) => entry[1] !== null);
+  const paths: [string, string | false][] = [['--path', config.path], ['--sse-path', config.ssePath], ['--ws-path', config.wsPath]];
+  const served = paths.filter((entry) => entry[1] !== false);
   if (served.length === 0) return `options '--path', '--sse-path' and '--ws-path' are all off. Expected at least one transport.`;
   if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) {
     return `options '--tls-cert' and '--tls-key' go together. Expected both or neither.`;
@@ -572,7 +572,7 @@ export function settleConfig(config: SidecarConfig): string | undefined {
     if (first === undefined) return `option '--jwks-url' needs --jwt-issuer or --authorization-server. Expected one of them.`;
     config.jwtIssuer = first;
   }
-  if (config.ssePath !== null) served.push(['--messages-path', config.messagesPath]);
+  if (config.ssePath !== false) served.push(['--messages-path', config.messagesPath]);
   for (const [index, [flag, value]] of served.entries()) {
     const earlier = served.slice(0, index).find((entry) => entry[1] === value);
     if (earlier) return `option '${flag}' value ${value} is also ${earlier[0]}. Expected a path of its own.`;

@@ -75,7 +75,7 @@ export class Daemon {
     if (config.status) internal.push(statusRoute(() => this.sessions.status()));
     const guardedInternal = config.protectMetrics ? internal.map((route) => admitted(admission, route.path, route.methods, route.handle)) : internal;
     this.metricsServer = config.metricsPort === undefined ? undefined : createHttpServer(guardedInternal, this.logger, serverOptions);
-    this.webSocket = config.wsPath !== null ? new WebSocketEndpoint(context) : undefined;
+    this.webSocket = config.wsPath !== false ? new WebSocketEndpoint(context) : undefined;
     this.server = createHttpServer(
       [
         ...transportRoutes(context, admission, this.webSocket),
@@ -138,9 +138,9 @@ export class Daemon {
       {
         address: address.address,
         port: address.port,
-        url: urlOf(address, this.config.path ?? this.config.ssePath ?? this.config.wsPath ?? '/', this.tls ? 'https' : 'http'),
-        ...(this.config.ssePath !== null ? { sseUrl: urlOf(address, this.config.ssePath, this.tls ? 'https' : 'http') } : {}),
-        ...(this.config.wsPath !== null ? { wsUrl: urlOf(address, this.config.wsPath, this.tls ? 'wss' : 'ws') } : {}),
+        url: urlOf(address, this.config.path || this.config.ssePath || this.config.wsPath || '/', this.tls ? 'https' : 'http'),
+        ...(this.config.ssePath !== false ? { sseUrl: urlOf(address, this.config.ssePath, this.tls ? 'https' : 'http') } : {}),
+        ...(this.config.wsPath !== false ? { wsUrl: urlOf(address, this.config.wsPath, this.tls ? 'wss' : 'ws') } : {}),
         ...(this.auth ? { auth: true } : {}),
         idleTimeout: formatDuration(this.config.idleTimeoutMs),
       },

@@ -33,13 +33,13 @@ export function admitted(admission: Admission, path: string, methods: readonly s
 export function transportRoutes(context: TransportContext, admission: Admission, webSocket: WebSocketEndpoint | undefined): Route[] {
   const { config } = context;
   const routes: Route[] = [];
-  if (config.path !== null) routes.push(admitted(admission, config.path, ['GET', 'POST', 'DELETE'], (req, res) => handleStreamableHttp(req, res, context)));
-  if (config.ssePath !== null) {
+  if (config.path !== false) routes.push(admitted(admission, config.path, ['GET', 'POST', 'DELETE'], (req, res) => handleStreamableHttp(req, res, context)));
+  if (config.ssePath !== false) {
     const messagesPath = config.messagesPath;
     routes.push(admitted(admission, config.ssePath, ['GET'], (req, res) => handleLegacyStream(req, res, context, messagesPath)));
     routes.push(admitted(admission, messagesPath, ['POST'], (req, res) => handleLegacyMessage(req, res, context)));
   }
-  if (config.wsPath !== null && webSocket) {
+  if (config.wsPath !== false && webSocket) {
     routes.push(admitted(admission, config.wsPath, ['GET'], (_req, res) => sendWireError(res, 'UPGRADE_REQUIRED', { headers: { upgrade: 'websocket' } })));
   }
   return routes;
@@ -53,7 +53,7 @@ export function metadataRoutes(metadata: ProtectedResourceMetadata | undefined, 
 }
 
 /** Upgrades on the WebSocket path pass the same admission; any other path is not found. */
-export function upgradeHandler(admission: Admission, webSocket: WebSocketEndpoint | undefined, wsPath: string | null, logger: Logger) {
+export function upgradeHandler(admission: Admission, webSocket: WebSocketEndpoint | undefined, wsPath: string | false, logger: Logger) {
   return (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     socket.on('error', (error) => logger.debug({ err: error }, 'upgrade socket error'));
     if (!webSocket || pathOf(req.url) !== wsPath) return refuseUpgrade(socket, 'NOT_FOUND');

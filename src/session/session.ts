@@ -360,7 +360,8 @@ export class Session {
       this.restart(record, decision.delayMs);
       return;
     }
-    this.markEnded(decision.reason, `its child ${describeExit(record)}`);
+    // A child stopped for --memory-max ends its session for that reason (a WebSocket says 4003).
+    this.markEnded(record.result === 'memory' ? 'memory' : decision.reason, `its child ${describeExit(record)}`);
     this.logger.warn({ exit: record, initialized: this.initialized }, `session ended: its child ${describeExit(record)}; ${decision.why}`);
     this.hooks.onEnded(this, record, decision.reason);
   }

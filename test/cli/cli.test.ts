@@ -89,6 +89,22 @@ describe('the CLI refuses a bad flag or value', { concurrency: 4 }, () => {
     });
   }
 
+  it('every transport off → exit 2, naming the three options', async () => {
+    assertUsageError(await runCli(['--path', 'off', '--sse-path', 'off'], { MCP_SIDECAR_WS_PATH: 'off' }), ['--path', '--sse-path', '--ws-path', 'at least one transport']);
+  });
+
+  it('two transports on one path → exit 2, naming both', async () => {
+    assertUsageError(await runCli(['--sse-path', '/mcp']), ['--sse-path', '/mcp', '--path']);
+  });
+
+  it('--tls-cert without --tls-key → exit 2', async () => {
+    assertUsageError(await runCli(['--tls-cert', '/nonexistent/cert.pem']), ['--tls-cert', '--tls-key']);
+  });
+
+  it('a token file that cannot be read → exit 2, naming it', async () => {
+    assertUsageError(await runCli(['--auth-tokens-file', '/nonexistent/tokens']), ['/nonexistent/tokens']);
+  });
+
   it('an unknown option → exit 2, naming it and where the accepted ones are listed', async () => {
     const line = assertUsageError(await runCli(['--bogus']), ['--bogus']);
     assert.match(line, /--help/, `${JSON.stringify(line)} should point at --help for the accepted options`);

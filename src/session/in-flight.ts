@@ -68,13 +68,17 @@ export class InFlightRequests {
     return this.byId.size === 1 ? (this.byId.values().next().value) : undefined;
   }
 
-  /** Removes a request and reports how it ended; `undefined` if it was not in flight. */
-  settle(id: JsonRpcId, outcome: RequestOutcome, errorCode?: number): Pending | undefined {
+  /**
+   * Removes a request and reports how it ended; `undefined` if it was not in flight. `first` runs
+   * between the two: the answer goes to its client before metrics and the audit log are written.
+   */
+  settle(id: JsonRpcId, outcome: RequestOutcome, errorCode?: number, first?: (pending: Pending) => void): Pending | undefined {
     const pending = this.byId.get(id);
     if (!pending) return undefined;
     this.byId.delete(id);
     if (pending.progressToken !== undefined) this.progress.delete(pending.progressToken);
     pending.release?.();
+    first?.(pending);
     const done: RequestDone = { method: pending.method, tool: pending.tool, outcome, durationMs: Date.now() - pending.startedAt, context: pending.context };
     if (errorCode !== undefined) done.errorCode = errorCode;
     if (pending.arguments !== undefined) done.arguments = pending.arguments;

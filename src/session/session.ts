@@ -172,12 +172,14 @@ export class Session {
     if (verdict.release) pending.release = verdict.release;
     if (tool !== undefined && this.options.logToolArgs) pending.arguments = params?.arguments;
     this.inFlightRequests.add(id, pending);
+    // The write starts now (when no restart holds it); the bookkeeping follows it, off the path of
+    // the request. If the write fails the child is gone or going: its exit answers with an error.
+    const written = this.write(framed.raw);
     this.options.observer.bytesIn(framed.bytes);
     this.lastActivityAt = Date.now();
     if (method !== 'initialize') this.requestsAfterInitialize++;
     this.recorded.observe(framed);
-    // If the write fails the child is gone or going: its exit answers this request with an error.
-    await this.write(framed.raw);
+    await written;
     return 'accepted';
   }
 
@@ -272,7 +274,12 @@ export class Session {
   }
 
   /** Writes to the current child, waiting while a restart brings a new one up. */
-  private async write(raw: string): Promise<boolean> {
+  private write(raw: string): Promise<boolean> {
+    if (this.gate.isOpen && this.state !== 'ended') return this.child.write(raw);
+    return this.gatedWrite(raw);
+  }
+
+  private async gatedWrite(raw: string): Promise<boolean> {
     await this.gate.pass();
     if (this.state === 'ended') return false;
     return this.child.write(raw);
@@ -321,10 +328,11 @@ export class Session {
       return;
     }
     const isError = pending.tool !== undefined && (result as { isError?: unknown } | undefined)?.isError === true;
-    this.inFlightRequests.settle(id, error ? 'error' : isError ? 'is-error' : 'success', error?.code);
     this.lastActivityAt = Date.now();
-    if (pending.method === 'initialize') this.onInitializeAnswered(framed.message);
-    this.streams.route(this.options.filterAnswer(this, pending.method, framed), pending.sink);
+    this.inFlightRequests.settle(id, error ? 'error' : isError ? 'is-error' : 'success', error?.code, () => {
+      this.streams.route(this.options.filterAnswer(this, pending.method, framed), pending.sink);
+      if (pending.method === 'initialize') this.onInitializeAnswered(framed.message);
+    });
   }
 
   private onInitializeAnswered(response: JsonRpcResponse): void {

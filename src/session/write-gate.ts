@@ -19,6 +19,11 @@ export class WriteGate {
     held?.open();
   }
 
+  /** No restart is holding writes. */
+  get isOpen(): boolean {
+    return this.held === undefined;
+  }
+
   /** Resolves at once when open, else when it opens. */
   async pass(): Promise<void> {
     if (this.held) await this.held.promise;

@@ -41,16 +41,31 @@ export class RequestPolicy {
     this.concurrency = config.maxConcurrentPerPrincipal > 0 ? new ConcurrencyLimit(config.maxConcurrentPerPrincipal) : undefined;
   }
 
+  /**
+   * Whether `principal` may send a request (a `tools/call` of `tool`) now. Checked in the order
+   * that wastes least budget: the tool policy, the concurrency cap, the tool's bucket, then the
+   * principal's overall bucket (a call refused by the last still used a token of the tool's).
+   */
   admit(principal: Principal, tool: string | undefined): RequestVerdict {
     if (tool !== undefined && !this.tools.allows(principal, tool)) return { ok: false, reason: 'TOOL_FORBIDDEN' };
     const key = principalKey(principal);
-    const overall = this.requests?.tryTake(key);
-    if (overall && !overall.ok) return { ok: false, reason: 'RATE_LIMITED', retryAfterSeconds: Math.ceil(overall.retryAfterMs / 1000) };
+    const release = this.concurrency?.acquire(key);
+    if (this.concurrency && !release) return { ok: false, reason: 'CONCURRENCY_LIMIT', retryAfterSeconds: 1 };
     const perTool = tool !== undefined ? this.toolCalls?.tryTake(bucketKey(key, tool)) : undefined;
-    if (perTool && !perTool.ok) return { ok: false, reason: 'TOOL_RATE_LIMITED', retryAfterSeconds: Math.ceil(perTool.retryAfterMs / 1000) };
-    if (!this.concurrency) return { ok: true };
-    const release = this.concurrency.acquire(key);
-    return release ? { ok: true, release } : { ok: false, reason: 'CONCURRENCY_LIMIT', retryAfterSeconds: 1 };
+    const overall = perTool && !perTool.ok ? undefined : this.requests?.tryTake(key);
+    const limited = perTool && !perTool.ok ? { reason: 'TOOL_RATE_LIMITED' as const, taken: perTool } : overall && !overall.ok ? { reason: 'RATE_LIMITED' as const, taken: overall } : undefined;
+    if (limited && !limited.taken.ok) {
+      release?.();
+      return { ok: false, reason: limited.reason, retryAfterSeconds: Math.ceil(limited.taken.retryAfterMs / 1000) };
+    }
+    return release ? { ok: true, release } : { ok: true };
+  }
+
+  /** A new session: one request against the principal's overall rate, nothing else. */
+  admitOpening(principal: Principal): RequestVerdict {
+    const overall = this.requests?.tryTake(principalKey(principal));
+    if (overall && !overall.ok) return { ok: false, reason: 'RATE_LIMITED', retryAfterSeconds: Math.ceil(overall.retryAfterMs / 1000) };
+    return { ok: true };
   }
 
   /** A `tools/list` answer with only the tools `principal` may call; anything else as it came. */

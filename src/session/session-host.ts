@@ -26,6 +26,15 @@ import { newSessionId } from './session-id.js';
 
 export type { TransportName };
 
+/** How long a client should wait before retrying when a new session is refused (draining, limits). */
+export const RETRY_AFTER_SECONDS = 5;
+
+/** Why a new session is refused, and when to try again. */
+export interface Refusal {
+  reason: WireErrorReason;
+  retryAfterSeconds: number;
+}
+
 /** Transports whose connection is the session: it ends when the connection closes. */
 const CONNECTION_BOUND: ReadonlySet<TransportName> = new Set(['sse', 'websocket']);
 
@@ -85,7 +94,9 @@ export class SessionHost {
       replayTimeoutMs: Math.min(config.requestTimeoutMs, 60_000),
       observer: this.sessionObserver(),
       logToolArgs: config.logToolArgs,
-      admit: (session, tool) => {
+      admit: (session, method, tool) => {
+        // The session's opening was counted already (refusal()); its initialize is not counted again.
+        if (method === 'initialize') return { ok: true };
         const verdict = this.requests.admit(session.principal, tool);
         if (!verdict.ok) metrics.policyRefused(verdict.reason);
         return verdict;
@@ -109,12 +120,22 @@ export class SessionHost {
     this.watchdog.start();
   }
 
-  /** Why `principal` cannot open a new session now, or `undefined` when it can. Spawns nothing. */
-  refusal(principal: Principal): WireErrorReason | undefined {
-    if (this.registry.size >= this.config.maxSessions) return 'SESSION_LIMIT';
+  /**
+   * Why `principal` cannot open a new session now, or `undefined` when it can. Spawns nothing.
+   * Opening counts as one request against the principal's --rate-limit (its initialize is not
+   * counted again), taken last, so a session refused for another reason costs no budget.
+   */
+  refusal(principal: Principal): Refusal | undefined {
+    const retryAfterSeconds = RETRY_AFTER_SECONDS;
+    if (this.registry.size >= this.config.maxSessions) return { reason: 'SESSION_LIMIT', retryAfterSeconds };
     const perPrincipal = this.config.maxSessionsPerPrincipal;
-    if (perPrincipal > 0 && this.registry.countFor(principal) >= perPrincipal) return 'PRINCIPAL_SESSION_LIMIT';
-    if (this.watchdog.overTotal()) return 'MEMORY_LIMIT';
+    if (perPrincipal > 0 && this.registry.countFor(principal) >= perPrincipal) return { reason: 'PRINCIPAL_SESSION_LIMIT', retryAfterSeconds };
+    if (this.watchdog.overTotal()) return { reason: 'MEMORY_LIMIT', retryAfterSeconds };
+    const rate = this.requests.admitOpening(principal);
+    if (!rate.ok) {
+      this.metrics.policyRefused(rate.reason);
+      return { reason: rate.reason, retryAfterSeconds: rate.retryAfterSeconds ?? 1 };
+    }
     return undefined;
   }
 

@@ -73,7 +73,7 @@ export interface SessionOptions {
   /** Keep tools/call arguments for the audit log (--log-tool-args). */
   logToolArgs: boolean;
   /** Whether the session's principal may send this request now (tool policy, rate limits). */
-  admit(session: Session, tool: string | undefined): RequestVerdict;
+  admit(session: Session, method: string, tool: string | undefined): RequestVerdict;
   /** An answer as the principal may see it (a filtered tools/list). */
   filterAnswer(session: Session, method: string, framed: Framed<JsonRpcResponse>): Framed<JsonRpcResponse>;
   /**
@@ -160,7 +160,7 @@ export class Session {
     }
     const params = framed.message.params;
     const tool = method === 'tools/call' && typeof params?.name === 'string' ? params.name : undefined;
-    const verdict = this.options.admit(this, tool);
+    const verdict = this.options.admit(this, method, tool);
     if (!verdict.ok) {
       if (verdict.reason !== 'TOOL_FORBIDDEN') return { refused: verdict.reason, retryAfterSeconds: verdict.retryAfterSeconds ?? 1 };
       this.logger.warn({ tool, principal: this.principal.name, ...context }, 'tools/call of a tool this principal may not use: refused');

@@ -47,8 +47,12 @@ const INHERITED = new Set([
 ]);
 const INHERITED_PREFIXES = ['LC_'];
 
+/** The daemon's own settings, tokens included: never passed on, whatever --pass-env says. */
+const NEVER_INHERITED_PREFIX = 'MCP_SIDECAR_';
+
 /** Whether a daemon variable passes to children: the allow-list, or a `--pass-env` name or `PREFIX*`. */
 export function isInherited(name: string, passEnv: readonly string[]): boolean {
+  if (name.startsWith(NEVER_INHERITED_PREFIX)) return false;
   if (INHERITED.has(name) || INHERITED_PREFIXES.some((prefix) => name.startsWith(prefix))) return true;
   return passEnv.some((pattern) => (pattern.endsWith('*') ? name.startsWith(pattern.slice(0, -1)) : name === pattern));
 }

@@ -18,6 +18,7 @@ describe('the environment a child inherits', () => {
     ['HTTPS_PROXY', [], true],
     ['AWS_SECRET_ACCESS_KEY', [], false],
     ['MCP_SIDECAR_AUTH_TOKENS', [], false],
+    ['MCP_SIDECAR_AUTH_TOKENS', ['MCP_*'], false],
     ['GITHUB_TOKEN', ['GITHUB_TOKEN'], true],
     ['GITHUB_TOKEN', ['GITHUB_*'], true],
     ['GITLAB_TOKEN', ['GITHUB_*'], false],

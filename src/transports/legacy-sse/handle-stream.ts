@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { principalOf } from '../../auth/request-principal.js';
 import { sendWireError } from '../../http/respond.js';
-import { admissionRefusal, RETRY_AFTER_SECONDS, type TransportContext } from '../shared/transport-context.js';
+import { admissionRefusal, type TransportContext } from '../shared/transport-context.js';
 import { accepts } from '../streamable-http/validate.js';
 import { LegacySseSink } from './connection-sink.js';
 
@@ -16,7 +16,7 @@ export function handleLegacyStream(req: IncomingMessage, res: ServerResponse, co
   }
   const principal = principalOf(req);
   const refused = admissionRefusal(context, 'sse', principal);
-  if (refused) return sendWireError(res, refused, { headers: { 'retry-after': RETRY_AFTER_SECONDS } });
+  if (refused) return sendWireError(res, refused.reason, { headers: { 'retry-after': refused.retryAfterSeconds } });
   const session = context.sessions.open('sse', principal);
   const sink = new LegacySseSink(res, context.sessions.connectionEnv(session), () => {
     if (session.live) void context.sessions.registry.end(session, 'session-end');

@@ -1,9 +1,8 @@
 import { isSamePrincipal, type Principal } from '../../auth/principal.js';
-import type { WireErrorReason } from '../../errors/wire.js';
 import type { Session } from '../../session/session.js';
 import type { SidecarConfig } from '../../config/schema.js';
 import type { Logger } from '../../observability/logger.js';
-import type { SessionHost } from '../../session/session-host.js';
+import { RETRY_AFTER_SECONDS, type Refusal, type SessionHost } from '../../session/session-host.js';
 
 /** What every transport's handlers need from the daemon. */
 export interface TransportContext {
@@ -14,13 +13,12 @@ export interface TransportContext {
   acceptingSessions(): boolean;
 }
 
-/** How long a client should wait before retrying when a new session is refused (draining, limits). */
-export const RETRY_AFTER_SECONDS = 5;
+export { RETRY_AFTER_SECONDS };
 
-/** Why `principal` cannot open a new session now (draining, limits), logged; `undefined` when it can. */
-export function admissionRefusal(context: TransportContext, transport: string, principal: Principal): WireErrorReason | undefined {
-  const refused = context.acceptingSessions() ? context.sessions.refusal(principal) : 'DRAINING';
-  if (refused) context.logger.warn({ reason: refused, transport, principal: principal.name }, 'new session refused');
+/** Why `principal` cannot open a new session now (draining, limits, its rate), logged; `undefined` when it can. */
+export function admissionRefusal(context: TransportContext, transport: string, principal: Principal): Refusal | undefined {
+  const refused: Refusal | undefined = context.acceptingSessions() ? context.sessions.refusal(principal) : { reason: 'DRAINING', retryAfterSeconds: RETRY_AFTER_SECONDS };
+  if (refused) context.logger.warn({ reason: refused.reason, transport, principal: principal.name }, 'new session refused');
   return refused;
 }
 

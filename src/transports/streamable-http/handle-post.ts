@@ -13,7 +13,7 @@ import type { Framed, JsonRpcRequest } from '../../jsonrpc/message.js';
 import { contextOf } from '../../observability/request-context.js';
 import type { Session } from '../../session/session.js';
 import { frameBody } from '../shared/frame-body.js';
-import { admissionRefusal, findSession, RETRY_AFTER_SECONDS, type TransportContext } from '../shared/transport-context.js';
+import { admissionRefusal, findSession, type TransportContext } from '../shared/transport-context.js';
 import { handleBatch } from './handle-batch.js';
 import { PostStream } from './post-stream.js';
 import { streamsOf } from './session-streams.js';
@@ -58,7 +58,7 @@ async function initialize(req: IncomingMessage, res: ServerResponse, framed: Fra
   if (req.headers['mcp-session-id'] !== undefined) return sendWireError(res, 'INITIALIZE_WITH_SESSION', { id: framed.message.id });
   const principal = principalOf(req);
   const refused = admissionRefusal(context, 'streamable-http', principal);
-  if (refused) return sendWireError(res, refused, { id: framed.message.id, headers: { 'retry-after': RETRY_AFTER_SECONDS } });
+  if (refused) return sendWireError(res, refused.reason, { id: framed.message.id, headers: { 'retry-after': refused.retryAfterSeconds } });
   const session = context.sessions.open('streamable-http', principal);
   const sink = new PostStream(res, streamsOf(session, context.sessions), 1, { sessionId: session.id });
   await session.submitRequest(framed, sink, contextOf(req));

@@ -16,7 +16,7 @@ import type { Framed, JsonRpcRequest } from '../../jsonrpc/message.js';
 import { assignContext, contextOf, type RequestContext } from '../../observability/request-context.js';
 import type { Session } from '../../session/session.js';
 import { frameBody } from '../shared/frame-body.js';
-import { admissionRefusal, RETRY_AFTER_SECONDS, type TransportContext } from '../shared/transport-context.js';
+import { admissionRefusal, type TransportContext } from '../shared/transport-context.js';
 import { CLOSE_CODES } from './close-codes.js';
 import { WsConnection } from './ws-connection.js';
 
@@ -47,7 +47,7 @@ export class WebSocketEndpoint {
     if (!offered.includes(SUBPROTOCOL)) return refuseUpgrade(socket, 'WEBSOCKET_SUBPROTOCOL_REQUIRED');
     const principal = principalOf(req);
     const refused = admissionRefusal(this.context, 'websocket', principal);
-    if (refused) return refuseUpgrade(socket, refused, { 'retry-after': RETRY_AFTER_SECONDS });
+    if (refused) return refuseUpgrade(socket, refused.reason, { 'retry-after': refused.retryAfterSeconds });
     const requestContext = contextOf(req) ?? assignContext(req);
     this.server.handleUpgrade(req, socket, head, (ws) => this.connect(ws, requestContext, principal));
   }

@@ -523,7 +523,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   },
   {
     key: 'headersTimeoutMs', flags: '--headers-timeout <duration>', env: 'MCP_SIDECAR_HEADERS_TIMEOUT',
-    description: "a client must send a request's headers within this (slow clients get 408 and are disconnected)",
+    description: "a client must send a request's headers within this (slow clients get 408 and are disconnected); at most --receive-timeout",
     default: 10_000, defaultText: '10s', accepts: `${DURATION_FORMAT}, above zero`, parse: positiveDuration,
   },
   {
@@ -561,6 +561,8 @@ export function settleConfig(config: SidecarConfig): string | undefined {
   const paths: [string, string | false][] = [['--path', config.path], ['--sse-path', config.ssePath], ['--ws-path', config.wsPath]];
   const served = paths.filter((entry) => entry[1] !== false);
   if (served.length === 0) return `options '--path', '--sse-path' and '--ws-path' are all off. Expected at least one transport.`;
+  // Node wants the headers' deadline within the whole request's: a shorter --receive-timeout bounds both.
+  if (config.headersTimeoutMs > config.receiveTimeoutMs) config.headersTimeoutMs = config.receiveTimeoutMs;
   if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) {
     return `options '--tls-cert' and '--tls-key' go together. Expected both or neither.`;
   }

@@ -3,7 +3,7 @@
  * sequence of lifecycle.ts: stop admitting sessions, let in-flight requests finish within the drain
  * timeout (a second signal cuts that short), stop every child down the ladder, close the server.
  */
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Server as SecureServer } from 'node:https';
 import { Authenticator } from '../auth/authenticator.js';
 import { Cors } from '../http/cors.js';
@@ -87,7 +87,8 @@ export class Daemon {
       this.logger,
       serverOptions,
     );
-    this.server.on('upgrade', upgradeHandler(admission, this.webSocket, config.wsPath, this.logger));
+    const serve = (req: IncomingMessage, res: ServerResponse): void => void this.server.emit('request', req, res);
+    this.server.on('upgrade', upgradeHandler(admission, this.webSocket, config.wsPath, serve, this.logger));
     const refused: RefusalObserver = (reason, status, res) => {
       this.sessions.metrics.refused(reason, status);
       this.logger.debug({ reason, status, ...(res ? contextOf(res.req) : {}) }, 'request refused');

@@ -43,16 +43,16 @@ export function sendWireError(
 }
 
 /**
- * Refuses an HTTP upgrade (WebSocket) with a registry error: there is no response object yet, so
- * the answer is written on the socket, which then closes.
+ * Answers on a bare socket with a registry error and closes it: a refused upgrade (WebSocket) has
+ * no response object, nor does a request Node's parser rejected or timed out.
  */
-export function refuseUpgrade(socket: Duplex, reason: WireErrorReason, headers: Headers = {}): void {
-  const body = JSON.stringify(wireError(reason, null));
+export function answerOnSocket(socket: Duplex, reason: WireErrorReason, options: { headers?: Headers; detail?: string } = {}): void {
+  const body = JSON.stringify(wireError(reason, null, options.detail));
   const status = WIRE_ERRORS[reason].status;
   const server = (socket as { server?: Server }).server;
   if (server) observers.get(server)?.(reason, status, undefined);
   const lines = [`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}`, 'content-type: application/json', `content-length: ${Buffer.byteLength(body)}`, 'connection: close'];
-  for (const [name, value] of Object.entries(headers)) lines.push(`${name}: ${value}`);
+  for (const [name, value] of Object.entries(options.headers ?? {})) lines.push(`${name}: ${value}`);
   if (socket.writable) socket.end(`${lines.join('\r\n')}\r\n\r\n${body}`);
   else socket.destroy();
 }

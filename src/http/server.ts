@@ -7,7 +7,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { Cors } from './cors.js';
 import type { Logger } from '../observability/logger.js';
 import { assignContext } from '../observability/request-context.js';
-import { sendWireError } from './respond.js';
+import { answerOnSocket, sendWireError } from './respond.js';
 
 export type Handler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
@@ -68,11 +68,12 @@ export function createHttpServer(routes: readonly Route[], logger: Logger, optio
     ? (createHttpsServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key }, handler))
     : createServer(serverOptions, handler);
   if (options.maxConnections !== undefined) server.maxConnections = options.maxConnections;
-  server.on('clientError', (error, socket) => {
-    // Malformed HTTP: answer 400 if the socket still can, and never let it reach 'uncaughtException'.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    // Malformed or too slow: answered in JSON if the socket still can, never reaching 'uncaughtException'.
     logger.debug({ err: error }, 'client error');
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
-    else socket.destroy();
+    if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') return answerOnSocket(socket, 'RECEIVE_TIMEOUT');
+    if (error.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
+    answerOnSocket(socket, 'MALFORMED_HTTP');
   });
   return server;
 }

@@ -1,5 +1,6 @@
 /** The PEM certificate chain and key of --tls-cert/--tls-key, read at start and on SIGHUP. */
 import { readFileSync } from 'node:fs';
+import { createSecureContext } from 'node:tls';
 import { SidecarError } from '../errors/local.js';
 
 export class TlsFiles {
@@ -11,9 +12,16 @@ export class TlsFiles {
     this.keyPath = keyPath;
   }
 
-  /** Both files; throws `SidecarError` naming the one that cannot be read. */
+  /** Both files, checked to be a PEM certificate and its key; throws `SidecarError` naming what is wrong. */
   read(): { cert: Buffer; key: Buffer } {
-    return { cert: this.readOne(this.certPath, '--tls-cert'), key: this.readOne(this.keyPath, '--tls-key') };
+    const files = { cert: this.readOne(this.certPath, '--tls-cert'), key: this.readOne(this.keyPath, '--tls-key') };
+    try {
+      createSecureContext(files);
+    } catch (error) {
+      const why = (error as Error).message.replace(/^error:[0-9A-F]+:/, '');
+      throw new SidecarError('CONFIG_INVALID', `options '--tls-cert' ${this.certPath} and '--tls-key' ${this.keyPath} are not a PEM certificate and its key: ${why}`, { cause: error });
+    }
+    return files;
   }
 
   private readOne(path: string, option: string): Buffer {

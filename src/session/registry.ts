@@ -70,7 +70,9 @@ export class SessionRegistry {
     let expired = 0;
     for (const session of [...this.sessions.values()]) {
       expired += session.expireRequests(now, limits.requestTimeoutMs);
-      const reason = now - session.createdAt >= limits.sessionTtlMs
+      const reason = session.initializeTimedOut
+        ? 'timeout'
+        : now - session.createdAt >= limits.sessionTtlMs
         ? 'ttl'
         : session.isIdle(now, limits.idleTimeoutMs) || session.isUnused(now, limits.unusedIdleTimeoutMs)
           ? 'idle'

@@ -99,6 +99,8 @@ export class Session {
   serverName: string | undefined;
   initialized = false;
   initializedAt: number | undefined;
+  /** Its initialize got no answer within --request-timeout: there is nothing to serve. */
+  initializeTimedOut = false;
   restarts = 0;
   readonly logger: Logger;
   child: ChildProcess;
@@ -235,6 +237,11 @@ export class Session {
    */
   expireRequests(now: number, timeoutMs: number): number {
     const expired = this.inFlightRequests.expire(now, timeoutMs);
+    if (!this.initialized && expired.some(({ pending }) => pending.method === 'initialize')) {
+      // Its client never got the session id (or, on a connection, a session to use): the sweep ends it.
+      this.logger.warn({ timeoutMs }, 'initialize timed out: ending the session');
+      this.initializeTimedOut = true;
+    }
     for (const { id, pending } of expired) {
       const cancel = { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason: 'request timeout' } };
       void this.write(JSON.stringify(cancel));

@@ -185,6 +185,23 @@ describe('--request-timeout 300ms', () => {
   });
 });
 
+describe('an initialize that times out', () => {
+  it('answers REQUEST_TIMEOUT without a session id, and ends the session and its child (no client can reach it)', async () => {
+    const daemon = await startDaemon({ fixture: { name: 'stall' }, args: ['--request-timeout', '300ms'] });
+    try {
+      const response = await initialize(daemon);
+      assert.equal(response.status, 200);
+      assert.equal((response.json as ErrorBody).error.data.reason, 'REQUEST_TIMEOUT');
+      assert.equal(response.headers.get('mcp-session-id'), null);
+      await daemon.waitForLog((line) => line.msg === 'initialize timed out: ending the session', 5000, 'the session to be ended');
+      await daemon.waitForLog((line) => line.msg.startsWith('child was stopped (timeout)'), 10_000, 'the child to be stopped');
+      await waitFor(() => childPids(daemon).length === 0, { what: 'no child left', timeoutMs: 10_000 });
+    } finally {
+      await daemon.close();
+    }
+  });
+});
+
 // 1 s rather than 300 ms: the control must send its first request within the limit of the
 // initialize answer, and on a loaded 2-core machine round trips alone took a good part of 300 ms.
 describe('--idle-timeout-unused 1s', () => {

@@ -19,9 +19,25 @@ export function frameBody(text: string, bytes: number): FramedBody {
   return frameValue(value, text, bytes);
 }
 
+const REQUEST_MEMBERS = new Set(['jsonrpc', 'id', 'method', 'params']);
+const RESPONSE_MEMBERS = new Set(['jsonrpc', 'id', 'result', 'error']);
+
+/**
+ * MCP's stricter shape of a client message: `params` an object (never an array), and no members
+ * beyond JSON-RPC's. A stdio server drops anything else without an answer, which would hold an
+ * in-flight slot until --request-timeout; refused here, the client learns at once.
+ */
+function isMcpShaped(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return true; // classify() refuses it
+  const members = Object.keys(value);
+  const allowed = 'method' in value ? REQUEST_MEMBERS : RESPONSE_MEMBERS;
+  if (!members.every((member) => allowed.has(member))) return false;
+  return !Array.isArray((value as { params?: unknown }).params);
+}
+
 /** One parsed value as a framed message; `text` is its source when it has one of its own. */
 export function frameValue(value: unknown, text?: string, bytes?: number): Framed | FrameRefusal {
-  const kind = classify(value);
+  const kind = isMcpShaped(value) ? classify(value) : undefined;
   if (!kind) {
     const id = (value as { id?: unknown } | null)?.id;
     return { reason: 'INVALID_MESSAGE', id: typeof id === 'string' || typeof id === 'number' ? id : null };

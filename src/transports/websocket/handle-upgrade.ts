@@ -11,7 +11,7 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Principal } from '../../auth/principal.js';
 import { principalOf } from '../../auth/request-principal.js';
 import { wireError } from '../../errors/wire.js';
-import { refuseUpgrade } from '../../http/respond.js';
+import { answerOnSocket } from '../../http/respond.js';
 import type { Framed, JsonRpcRequest } from '../../jsonrpc/message.js';
 import { assignContext, contextOf, type RequestContext } from '../../observability/request-context.js';
 import type { Session } from '../../session/session.js';
@@ -34,6 +34,13 @@ export class WebSocketEndpoint {
       perMessageDeflate: false,
       handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
     });
+    // A handshake ws refuses (method, key, version, a malformed header) is answered by us, in the
+    // registry's JSON, instead of ws's text/html page.
+    this.server.on('wsClientError', (error: Error, socket: Duplex, req: IncomingMessage) => {
+      if (req.method !== 'GET') return answerOnSocket(socket, 'METHOD_NOT_ALLOWED', { headers: { allow: 'GET' } });
+      const headers: Record<string, string> = /Version/.test(error.message) ? { 'sec-websocket-version': '13, 8' } : {};
+      answerOnSocket(socket, 'WEBSOCKET_HANDSHAKE_INVALID', { detail: error.message, headers });
+    });
   }
 
   /** Gives the upgrade request its correlation context (the HTTP front does not see upgrades). */
@@ -44,10 +51,10 @@ export class WebSocketEndpoint {
   /** Handles an admitted upgrade request for this endpoint's path. */
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const offered = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((protocol) => protocol.trim());
-    if (!offered.includes(SUBPROTOCOL)) return refuseUpgrade(socket, 'WEBSOCKET_SUBPROTOCOL_REQUIRED');
+    if (!offered.includes(SUBPROTOCOL)) return answerOnSocket(socket, 'WEBSOCKET_SUBPROTOCOL_REQUIRED');
     const principal = principalOf(req);
     const refused = admissionRefusal(this.context, 'websocket', principal);
-    if (refused) return refuseUpgrade(socket, refused.reason, { 'retry-after': refused.retryAfterSeconds });
+    if (refused) return answerOnSocket(socket, refused.reason, { headers: { 'retry-after': refused.retryAfterSeconds } });
     const requestContext = contextOf(req) ?? assignContext(req);
     this.server.handleUpgrade(req, socket, head, (ws) => this.connect(ws, requestContext, principal));
   }

@@ -15,73 +15,20 @@ import type { TransportName } from '../observability/metrics.js';
 import type { RequestContext } from '../observability/request-context.js';
 import type { ChildProcess } from '../supervisor/child-process.js';
 import { describeExit, type ExitRecord, type StopReason } from '../supervisor/exit-record.js';
-import type { RestartPolicy } from '../supervisor/restart-policy.js';
-import type { RequestVerdict } from '../auth/request-policy.js';
-import { wireError, type WireErrorReason } from '../errors/wire.js';
+import { wireError } from '../errors/wire.js';
 import { Backpressure } from './backpressure.js';
 import { ClientStreams } from './client-streams.js';
-import type { HeldMessagesLimits } from './held-messages.js';
 import { answerWithError, InFlightRequests, type Pending, type RequestDone } from './in-flight.js';
 import { InternalRequests } from './internal-requests.js';
 import { Liveness } from './liveness.js';
 import { RecordedState } from './recorded-state.js';
-import { decideRestart, restartChild, type NotRestarted } from './restart.js';
+import { decideRestart, restartChild } from './restart.js';
 import { streamFor } from './routing.js';
+import type { SessionEndReason, SessionHooks, SessionObserver, SessionOptions, SubmitOutcome } from './session-options.js';
 import type { MessageSink, RequestSink } from './sink.js';
 import { WriteGate } from './write-gate.js';
 
-/** What a session reports as it relays (metrics and the audit log listen). */
-export interface SessionObserver {
-  requestDone(session: Session, done: RequestDone): void;
-  bytesIn(bytes: number): void;
-  bytesOut(bytes: number): void;
-  dropped(count: number): void;
-  restarted(): void;
-}
-
-/** `accepted`: the request's stream will get an answer, from the child or, if it is gone, an error. */
-export type { Pending, RequestDone };
-
-/** Why a session ended: asked for (DELETE, idle, ttl, shutdown, …), or its child was not restarted. */
-export type SessionEndReason = StopReason | NotRestarted;
-
-/**
- * What became of a client request: on its way to the child (or answered on its sink, e.g. a tool
- * the principal may not call), refused for reusing an id in flight, or refused by a limit, which
- * the transport answers with the reason's status and `Retry-After`.
- */
-export type SubmitOutcome = 'accepted' | 'duplicate-id' | { refused: WireErrorReason; retryAfterSeconds: number };
-
-export interface SessionHooks {
-  /** The session is over; called once, with the last child's exit record. */
-  onEnded(session: Session, record: ExitRecord, reason: SessionEndReason): void;
-  /** A child answered initialize successfully. */
-  onInitialized?(session: Session): void;
-}
-
-export interface SessionOptions {
-  held: HeldMessagesLimits;
-  /** How many of the child's last stderr lines an error message quotes. */
-  stderrLinesInErrors: number;
-  maxInFlight: number;
-  restart: RestartPolicy;
-  /** Bound on each replayed request of a restart. */
-  replayTimeoutMs: number;
-  /** A new child for this session, when its child must be replaced. */
-  launch(): ChildProcess;
-  observer: SessionObserver;
-  /** Keep tools/call arguments for the audit log (--log-tool-args). */
-  logToolArgs: boolean;
-  /** Whether the session's principal may send this request now (tool policy, rate limits). */
-  admit(session: Session, method: string, tool: string | undefined): RequestVerdict;
-  /** An answer as the principal may see it (a filtered tools/list). */
-  filterAnswer(session: Session, method: string, framed: Framed<JsonRpcResponse>): Framed<JsonRpcResponse>;
-  /**
-   * The client's connection is the session (legacy SSE, WebSocket): an open connection does not
-   * keep the session from being idle, as an open GET stream does for Streamable HTTP.
-   */
-  connectionBound: boolean;
-}
+export type { Pending, RequestDone, SessionEndReason, SessionHooks, SessionObserver, SessionOptions, SubmitOutcome };
 
 type State = 'running' | 'restarting' | 'ended';
 

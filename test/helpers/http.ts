@@ -55,3 +55,34 @@ export function sessionHeaders(sessionId: string, protocolVersion = '2025-06-18'
 export function deleteSession(daemon: { url: string }, sessionId: string): Promise<number> {
   return rawRequest(daemon.url, { method: 'DELETE', headers: sessionHeaders(sessionId) }).then((response) => response.status);
 }
+
+/**
+ * Starts the echo fixture's `slow` tool with a progress token and resolves once its first progress
+ * event arrived (the request is in flight at the child); `rest` resolves with the whole SSE body.
+ */
+export async function startSlowCall(
+  url: string, sessionId: string, id: number, options: { ms: number; steps: number; headers?: Record<string, string> },
+): Promise<{ rest: Promise<string> }> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { ...sessionHeaders(sessionId), ...options.headers },
+    body: JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'slow', arguments: { ms: options.ms, steps: options.steps }, _meta: { progressToken: `p${id}` } } }),
+  });
+  if (response.status !== 200) throw new Error(`slow call ${id}: status ${response.status}`);
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  while (!text.includes('notifications/progress')) {
+    const chunk = await reader.read();
+    if (chunk.done) throw new Error(`the call ended before any progress: ${text}`);
+    text += decoder.decode(chunk.value, { stream: true });
+  }
+  const rest = (async (): Promise<string> => {
+    for (;;) {
+      const chunk = await reader.read();
+      if (chunk.done) return text;
+      text += decoder.decode(chunk.value, { stream: true });
+    }
+  })();
+  return { rest };
+}

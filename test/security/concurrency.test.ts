@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
-import { sessionHeaders } from '../helpers/http.js';
+import { startSlowCall as startSlow } from '../helpers/http.js';
 import { waitFor } from '../helpers/poll.js';
 import { assertNothingLogged, assertWireError, bearer, callAs, initializeAs, metric, newToken, openSessionAs, postAs } from './auth-helpers.js';
 
@@ -22,27 +22,7 @@ interface SlowCall {
 
 /** Starts `slow` (a minute long, progress every 100 ms) and resolves once it is in flight at the child. */
 async function startSlowCall(daemon: TestDaemon, token: string, sessionId: string, id: number): Promise<SlowCall> {
-  const response = await fetch(daemon.url, {
-    method: 'POST',
-    headers: { ...sessionHeaders(sessionId), ...bearer(token) },
-    body: JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'slow', arguments: { ms: 60_000, steps: 600 }, _meta: { progressToken: `p${id}` } } }),
-  });
-  assert.equal(response.status, 200);
-  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-  const decoder = new TextDecoder();
-  let text = '';
-  while (!text.includes('notifications/progress')) {
-    const chunk = await reader.read();
-    if (chunk.done) throw new Error(`the call ended before any progress: ${text}`);
-    text += decoder.decode(chunk.value, { stream: true });
-  }
-  const rest = (async (): Promise<string> => {
-    for (;;) {
-      const chunk = await reader.read();
-      if (chunk.done) return text;
-      text += decoder.decode(chunk.value, { stream: true });
-    }
-  })();
+  const { rest } = await startSlow(daemon.url, sessionId, id, { ms: 60_000, steps: 600, headers: bearer(token) });
   const cancel = async (): Promise<void> => {
     const sent = await postAs(daemon.url, token, sessionId, { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason: 'test over' } });
     assert.equal(sent.status, 202, sent.text);

@@ -12,7 +12,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startDaemon, type LogLine, type TestDaemon } from '../helpers/daemon.js';
-import { initializeBody, MCP_ACCEPT, openSession, rawRequest, type RawResponse, sessionHeaders, deleteSession } from '../helpers/http.js';
+import { initializeBody, MCP_ACCEPT, openSession, rawRequest, type RawResponse, sessionHeaders, deleteSession, startSlowCall } from '../helpers/http.js';
 import { waitFor } from '../helpers/poll.js';
 import { isAlive, processesTagged } from '../helpers/process-table.js';
 
@@ -36,35 +36,6 @@ function ping(daemon: TestDaemon, sessionId: string, id: number): Promise<RawRes
 
 function initialize(daemon: TestDaemon): Promise<RawResponse> {
   return rawRequest(daemon.url, { method: 'POST', headers: { 'content-type': 'application/json', accept: MCP_ACCEPT }, body: initializeBody(1) });
-}
-
-/**
- * Starts `slow` with a progress token and resolves once its first progress event arrived (so the
- * request is in flight at the child); `rest` resolves with the whole SSE body.
- */
-async function startSlowCall(daemon: TestDaemon, sessionId: string, id: number, ms: number, steps: number): Promise<{ rest: Promise<string> }> {
-  const response = await fetch(daemon.url, {
-    method: 'POST',
-    headers: sessionHeaders(sessionId),
-    body: JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'slow', arguments: { ms, steps }, _meta: { progressToken: `p${id}` } } }),
-  });
-  assert.equal(response.status, 200);
-  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-  const decoder = new TextDecoder();
-  let text = '';
-  while (!text.includes('notifications/progress')) {
-    const chunk = await reader.read();
-    if (chunk.done) throw new Error(`the call ended before any progress: ${text}`);
-    text += decoder.decode(chunk.value, { stream: true });
-  }
-  const rest = (async (): Promise<string> => {
-    for (;;) {
-      const chunk = await reader.read();
-      if (chunk.done) return text;
-      text += decoder.decode(chunk.value, { stream: true });
-    }
-  })();
-  return { rest };
 }
 
 /** Pids of spares that printed their banner (so they answer at once) and no session took yet. */
@@ -128,8 +99,8 @@ describe('--max-sessions 2 and --max-in-flight 2', () => {
 
   it('answers a third concurrent request with 429 TOO_MANY_IN_FLIGHT and Retry-After', async () => {
     const sessionId = await openSession(daemon.url);
-    const one = await startSlowCall(daemon, sessionId, 11, 600, 6);
-    const two = await startSlowCall(daemon, sessionId, 12, 600, 6);
+    const one = await startSlowCall(daemon.url, sessionId, 11, { ms: 600, steps: 6 });
+    const two = await startSlowCall(daemon.url, sessionId, 12, { ms: 600, steps: 6 });
 
     const refused = await post(daemon, sessionId, { jsonrpc: '2.0', id: 13, method: 'tools/call', params: { name: 'echo', arguments: { text: 'third' } } });
     assert.equal(refused.status, 429);

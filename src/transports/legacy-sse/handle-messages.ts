@@ -6,13 +6,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { principalOf } from '../../auth/request-principal.js';
 import { wireError } from '../../errors/wire.js';
-import { formatSize } from '../../config/size.js';
-import { readBody } from '../../http/read-body.js';
 import { sendJson, sendWireError } from '../../http/respond.js';
 import type { Framed, JsonRpcRequest } from '../../jsonrpc/message.js';
 import { contextOf } from '../../observability/request-context.js';
 import { isWellFormedSessionId } from '../../session/session-id.js';
-import { frameBody } from '../shared/frame-body.js';
+import { readMessage } from '../shared/read-message.js';
 import { findSession, type TransportContext } from '../shared/transport-context.js';
 import { checkContentType } from '../streamable-http/validate.js';
 
@@ -23,15 +21,8 @@ export async function handleLegacyMessage(req: IncomingMessage, res: ServerRespo
   const refused = checkContentType(req.headers);
   if (refused) return sendWireError(res, refused);
 
-  const body = await readBody(req, context.config.maxBodyBytes);
-  if (!body.ok) {
-    if (body.reason === 'too-large') {
-      sendWireError(res, 'BODY_TOO_LARGE', { detail: `the limit is ${formatSize(context.config.maxBodyBytes)} (--max-body)`, headers: { connection: 'close' } });
-    }
-    return;
-  }
-  const framed = frameBody(body.body, body.bytes);
-  if ('reason' in framed) return sendWireError(res, framed.reason, { id: framed.id });
+  const framed = await readMessage(req, res, context.config.maxBodyBytes);
+  if (!framed) return;
   if (framed.kind === 'batch') return sendWireError(res, 'BATCH_REFUSED', { detail: 'the legacy SSE transport takes one message per POST' });
 
   const session = findSession(context, id, principalOf(req));

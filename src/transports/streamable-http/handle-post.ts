@@ -6,13 +6,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { principalOf } from '../../auth/request-principal.js';
 import { wireError } from '../../errors/wire.js';
-import { formatSize } from '../../config/size.js';
-import { readBody } from '../../http/read-body.js';
 import { sendJson, sendWireError } from '../../http/respond.js';
 import type { Framed, JsonRpcRequest } from '../../jsonrpc/message.js';
 import { contextOf } from '../../observability/request-context.js';
 import type { Session } from '../../session/session.js';
-import { frameBody } from '../shared/frame-body.js';
+import { readMessage } from '../shared/read-message.js';
 import { admissionRefusal, findSession, type TransportContext } from '../shared/transport-context.js';
 import { handleBatch } from './handle-batch.js';
 import { PostStream } from './post-stream.js';
@@ -23,16 +21,8 @@ export async function handlePost(req: IncomingMessage, res: ServerResponse, cont
   const refused = checkPostAccept(req.headers) ?? checkContentType(req.headers);
   if (refused) return sendWireError(res, refused);
 
-  const body = await readBody(req, context.config.maxBodyBytes);
-  if (!body.ok) {
-    if (body.reason === 'too-large') {
-      sendWireError(res, 'BODY_TOO_LARGE', { detail: `the limit is ${formatSize(context.config.maxBodyBytes)} (--max-body)`, headers: { connection: 'close' } });
-    }
-    return;
-  }
-
-  const framed = frameBody(body.body, body.bytes);
-  if ('reason' in framed) return sendWireError(res, framed.reason, { id: framed.id });
+  const framed = await readMessage(req, res, context.config.maxBodyBytes);
+  if (!framed) return;
 
   if (framed.kind === 'request' && (framed.message as JsonRpcRequest).method === 'initialize') {
     return initialize(req, res, framed as Framed<JsonRpcRequest>, context);

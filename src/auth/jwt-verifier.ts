@@ -13,7 +13,7 @@
  */
 import { createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { SidecarError } from '../errors/local.js';
-import { isLoopback } from '../security/dns-rebinding.js';
+import { isLoopback } from '../security/loopback.js';
 import { parseJwtFailure, type JwtFailureReason } from './jwt-failure.js';
 import { createJwtPrincipal, type Principal } from './principal.js';
 

@@ -4,7 +4,7 @@
  * authorization spec requires it of every protected MCP server, and its 401 challenges point to it.
  */
 import { SidecarError } from '../errors/local.js';
-import { isLoopback } from '../security/dns-rebinding.js';
+import { isLoopback } from '../security/loopback.js';
 
 /** The well-known URI suffix registered by RFC 9728 §3. */
 export const WELL_KNOWN_SUFFIX = '/.well-known/oauth-protected-resource';

@@ -19,7 +19,7 @@ import { metricsRoute, statusRoute } from '../http/metrics-endpoints.js';
 import { createHttpServer, type Route, type ServerOptions } from '../http/server.js';
 import { contextOf } from '../observability/request-context.js';
 import type { Logger } from '../observability/logger.js';
-import { isLoopback } from '../security/dns-rebinding.js';
+import { isLoopback } from '../security/loopback.js';
 import { observeRefusals, type RefusalObserver } from '../http/respond.js';
 import { SessionHost } from '../session/session-host.js';
 import { childSpecFrom, serverNameFrom } from '../supervisor/child-spec.js';

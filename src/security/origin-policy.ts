@@ -7,7 +7,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { WireErrorReason } from '../errors/wire.js';
-import { hostnameOf, isLoopback } from './dns-rebinding.js';
+import { hostnameOf, isLoopback } from './loopback.js';
 
 export interface OriginPolicyOptions {
   /** The daemon listens on a loopback address. */

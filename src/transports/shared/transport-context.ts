@@ -13,7 +13,6 @@ export interface TransportContext {
   acceptingSessions(): boolean;
 }
 
-export { RETRY_AFTER_SECONDS };
 
 /** Why `principal` cannot open a new session now (draining, limits, its rate), logged; `undefined` when it can. */
 export function admissionRefusal(context: TransportContext, transport: string, principal: Principal): Refusal | undefined {

@@ -23,10 +23,14 @@ export function admitted(admission: Admission, path: string, methods: readonly s
   return {
     path,
     methods,
-    handle: async (req, res) => {
-      const verdict = await admission.admit(req);
-      if (!verdict.ok) return sendWireError(res, verdict.reason, verdict.headers ? { headers: verdict.headers } : {});
-      return handle(req, res);
+    handle: (req, res) => {
+      // Without authentication the verdict is known at once: no promise on the request's path.
+      const known = admission.admitNow(req);
+      if (known) return known.ok ? handle(req, res) : sendWireError(res, known.reason);
+      return admission.admit(req).then((verdict) => {
+        if (!verdict.ok) return sendWireError(res, verdict.reason, verdict.headers ? { headers: verdict.headers } : {});
+        return handle(req, res);
+      });
     },
   };
 }

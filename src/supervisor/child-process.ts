@@ -130,15 +130,21 @@ export class ChildProcess {
       if (!(await Promise.race([drained, closed]))) return false;
       if (stdin.destroyed || stdin.writableEnded) return false;
     }
-    // Lines written in the same tick go to the pipe in one writev: with many sessions, one
-    // syscall per turn of the event loop instead of one per message.
-    if (stdin.writableCorked === 0) {
+    // The first line of a tick goes to the pipe at once (a lone request waits for nothing); the
+    // lines after it in the same tick are corked and go together in one writev.
+    if (this.wroteThisTick && stdin.writableCorked === 0) {
       stdin.cork();
       process.nextTick(() => stdin.uncork());
+    }
+    if (!this.wroteThisTick) {
+      this.wroteThisTick = true;
+      process.nextTick(() => { this.wroteThisTick = false; });
     }
     stdin.write(`${raw}\n`);
     return true;
   }
+
+  private wroteThisTick = false;
 
   /**
    * Stops reading stdout: the pipe fills and the child blocks on its next write. A client that

@@ -1,6 +1,6 @@
 /** The SDK's own client over Streamable HTTP, as real users connect. */
 import { Client, type ClientOptions } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { StreamableHTTPClientTransport, type StreamableHTTPClientTransportOptions } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 
 export interface ConnectedClient {
   client: Client;
@@ -8,9 +8,11 @@ export interface ConnectedClient {
   close(): Promise<void>;
 }
 
-export async function connectClient(url: string, options: ClientOptions = {}): Promise<ConnectedClient> {
+export async function connectClient(
+  url: string, options: ClientOptions = {}, transportOptions: StreamableHTTPClientTransportOptions = {},
+): Promise<ConnectedClient> {
   const client = new Client({ name: 'mcp-sidecar-test', version: '1.0.0' }, options);
-  const transport = new StreamableHTTPClientTransport(new URL(url));
+  const transport = new StreamableHTTPClientTransport(new URL(url), transportOptions);
   await client.connect(transport);
   return {
     client,

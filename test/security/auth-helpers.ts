@@ -8,11 +8,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { WebSocket } from 'ws';
 import type { LogLine, TestDaemon } from '../helpers/daemon.js';
 import { initializeBody, MCP_ACCEPT, rawRequest, sessionHeaders, type RawResponse } from '../helpers/http.js';
+import { connectClient, type ConnectedClient } from '../helpers/mcp-client.js';
+import { metricSum } from '../helpers/metrics.js';
 import { waitFor } from '../helpers/poll.js';
 
 export interface ErrorBody {
@@ -83,25 +83,11 @@ export function assertWireError(response: RawResponse, status: number, reason: s
   return body;
 }
 
-export interface AuthedClient {
-  client: Client;
-  transport: StreamableHTTPClientTransport;
-  close(): Promise<void>;
-}
+export type AuthedClient = ConnectedClient;
 
 /** The SDK's own client over Streamable HTTP, sending `Authorization: Bearer <token>` on every request. */
-export async function connectAs(url: string, token: string): Promise<AuthedClient> {
-  const client = new Client({ name: 'mcp-sidecar-security-test', version: '1.0.0' });
-  const transport = new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: bearer(token) } });
-  await client.connect(transport);
-  return {
-    client,
-    transport,
-    close: async () => {
-      await transport.terminateSession().catch(() => undefined);
-      await client.close();
-    },
-  };
+export function connectAs(url: string, token: string): Promise<AuthedClient> {
+  return connectClient(url, {}, { requestInit: { headers: bearer(token) } });
 }
 
 export type Upgrade =
@@ -130,16 +116,13 @@ export function upgradeWs(daemon: TestDaemon, headers: Record<string, string>): 
  * The sum of the /metrics samples of `name` whose labels include every one of `labels` (0 when
  * none), e.g. `metric(d, 'mcp_sidecar_policy_refusals_total', ['reason="RATE_LIMITED"'])`.
  */
-export async function metric(daemon: TestDaemon, name: string, labels: readonly string[] = [], token?: string): Promise<number> {
-  const response = await rawRequest(`${daemon.baseUrl}/metrics`, { headers: bearer(token) });
-  assert.equal(response.status, 200, response.text);
-  let sum = 0;
-  for (const line of response.text.split('\n')) {
-    const match = /^([a-z_]+)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (match?.[1] !== name || !labels.every((label) => (match[2] ?? '').includes(label))) continue;
-    sum += Number(match[3]);
+export function metric(daemon: TestDaemon, name: string, labels: readonly string[] = [], token?: string): Promise<number> {
+  const wanted: Record<string, string> = {};
+  for (const label of labels) {
+    const [, key = label, value = ''] = /^(\w+)="(.*)"$/.exec(label) ?? [];
+    wanted[key] = value;
   }
-  return sum;
+  return metricSum(daemon.baseUrl, name, wanted, bearer(token));
 }
 
 /** Sends SIGHUP and waits for the first log line after it that `predicate` accepts. */

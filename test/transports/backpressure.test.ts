@@ -14,6 +14,7 @@ import { after, before, describe, it, type TestContext } from 'node:test';
 import WebSocket from 'ws';
 import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { initializeBody, openSession, rawRequest, sessionHeaders } from '../helpers/http.js';
+import { metricSum } from '../helpers/metrics.js';
 import { waitFor } from '../helpers/poll.js';
 
 const MIB = 1024 * 1024;
@@ -31,16 +32,6 @@ function rssOf(pid: number): number {
   return Number(match?.[1] ?? assert.fail(`no VmRSS for ${pid}`)) * 1024;
 }
 
-async function metric(baseUrl: string, name: string, labels: Record<string, string> = {}): Promise<number> {
-  const text = (await rawRequest(`${baseUrl}/metrics`, { method: 'GET' })).text;
-  let total = 0;
-  for (const line of text.split('\n')) {
-    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (match?.[1] !== name) continue;
-    if (Object.entries(labels).every(([key, value]) => (match[2] ?? '').includes(`${key}="${value}"`))) total += Number(match[3]);
-  }
-  return total;
-}
 
 /** Bytes the flood fixture last reported as written (its stderr lines, as the daemon logged them). */
 function reportedWritten(daemon: TestDaemon): number {
@@ -58,8 +49,8 @@ async function measureUntilDisconnected(t: TestContext, daemon: TestDaemon, tran
   const samples: Sample[] = [];
   await waitFor(async () => {
     const sample = { rss: rssOf(daemon.pid), written: reportedWritten(daemon), paused: 0, slow: 0 };
-    sample.paused = await metric(daemon.baseUrl, 'mcp_sidecar_children_output_paused');
-    sample.slow = await metric(daemon.baseUrl, 'mcp_sidecar_slow_clients_disconnected_total', { transport });
+    sample.paused = await metricSum(daemon.baseUrl, 'mcp_sidecar_children_output_paused');
+    sample.slow = await metricSum(daemon.baseUrl, 'mcp_sidecar_slow_clients_disconnected_total', { transport });
     samples.push(sample);
     return sample.slow >= 1;
   }, { timeoutMs: 60_000, intervalMs: 50, what: `the slow ${transport} client to be disconnected` });
@@ -81,8 +72,8 @@ async function measureUntilDisconnected(t: TestContext, daemon: TestDaemon, tran
 /** After the slow client: logged, gauge back to 0, and a fresh session answers as usual. */
 async function assertRecovered(daemon: TestDaemon, transport: string): Promise<void> {
   await daemon.waitForLog((line) => line.level === 'warn' && line.msg.includes('did not read for --slow-client-timeout') && line.transport === transport);
-  assert.equal(await metric(daemon.baseUrl, 'mcp_sidecar_slow_clients_disconnected_total', { transport }), 1);
-  await waitFor(async () => (await metric(daemon.baseUrl, 'mcp_sidecar_children_output_paused')) === 0, { what: 'no child paused any more' });
+  assert.equal(await metricSum(daemon.baseUrl, 'mcp_sidecar_slow_clients_disconnected_total', { transport }), 1);
+  await waitFor(async () => (await metricSum(daemon.baseUrl, 'mcp_sidecar_children_output_paused')) === 0, { what: 'no child paused any more' });
   const other = await openSession(daemon.url, PROTOCOL);
   const answer = await rawRequest(daemon.url, {
     method: 'POST', headers: sessionHeaders(other, PROTOCOL),

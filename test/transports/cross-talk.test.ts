@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Client, ClientOptions } from '@modelcontextprotocol/sdk/client/index.js';
 import { ElicitRequestSchema, LoggingMessageNotificationSchema, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
-import { rawRequest } from '../helpers/http.js';
+import { metricSum } from '../helpers/metrics.js';
 import { childPidOf, connectSseClient, connectWsClient, tapMessages } from '../helpers/legacy-clients.js';
 import { connectClient, textOf } from '../helpers/mcp-client.js';
 import { waitFor } from '../helpers/poll.js';
@@ -105,18 +105,6 @@ async function runIsolated(daemon: TestDaemon, transports: Transport[]): Promise
   }
 }
 
-/** The sum of the samples of `name` whose labels include `labels`. */
-async function metric(daemon: TestDaemon, name: string, labels: Record<string, string>): Promise<number> {
-  const text = (await rawRequest(`${daemon.baseUrl}/metrics`, { method: 'GET' })).text;
-  let sum = 0;
-  for (const line of text.split('\n')) {
-    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!match || match[1] !== name) continue;
-    const found = new Map([...(match[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map(([, key, value]) => [key, value]));
-    if (Object.entries(labels).every(([key, value]) => found.get(key) === value)) sum += Number(match[3]);
-  }
-  return sum;
-}
 
 describe('sessions never see each other\'s messages', () => {
   let daemon: TestDaemon;
@@ -141,8 +129,8 @@ describe('sessions never see each other\'s messages', () => {
 
   it('counts sessions and requests by transport', async () => {
     const transports: Transport[] = ['sse', 'websocket', 'streamable-http'];
-    const started = async (transport: Transport): Promise<number> => metric(daemon, 'mcp_sidecar_sessions_started_total', { transport });
-    const calls = async (transport: Transport): Promise<number> => metric(daemon, 'mcp_sidecar_requests_total', { transport, method: 'tools/call', outcome: 'success' });
+    const started = async (transport: Transport): Promise<number> => metricSum(daemon.baseUrl, 'mcp_sidecar_sessions_started_total', { transport });
+    const calls = async (transport: Transport): Promise<number> => metricSum(daemon.baseUrl, 'mcp_sidecar_requests_total', { transport, method: 'tools/call', outcome: 'success' });
     const before = await Promise.all(transports.map(async (transport) => ({ started: await started(transport), calls: await calls(transport) })));
     const clients = await Promise.all(transports.map((transport) => CONNECT[transport](daemon, {})));
     try {
@@ -151,16 +139,16 @@ describe('sessions never see each other\'s messages', () => {
       }
       for (const [i, transport] of transports.entries()) {
         assert.equal(await started(transport) - (before[i]?.started ?? 0), 1, `${transport} sessions started`);
-        assert.equal(await metric(daemon, 'mcp_sidecar_sessions_active', { transport }), 1, `${transport} sessions active`);
+        assert.equal(await metricSum(daemon.baseUrl, 'mcp_sidecar_sessions_active', { transport }), 1, `${transport} sessions active`);
         assert.equal(await calls(transport) - (before[i]?.calls ?? 0), i + 1, `${transport} tools/call`);
-        assert.equal(await metric(daemon, 'mcp_sidecar_slow_clients_disconnected_total', { transport }), 0, `${transport} slow clients`);
+        assert.equal(await metricSum(daemon.baseUrl, 'mcp_sidecar_slow_clients_disconnected_total', { transport }), 0, `${transport} slow clients`);
       }
-      assert.equal(await metric(daemon, 'mcp_sidecar_websocket_dead_peers_total', {}), 0);
+      assert.equal(await metricSum(daemon.baseUrl, 'mcp_sidecar_websocket_dead_peers_total', {}), 0);
     } finally {
       await Promise.all(clients.map(({ close }) => close()));
     }
     for (const transport of transports) {
-      await waitFor(async () => (await metric(daemon, 'mcp_sidecar_sessions_active', { transport })) === 0, { what: `no ${transport} session active` });
+      await waitFor(async () => (await metricSum(daemon.baseUrl, 'mcp_sidecar_sessions_active', { transport })) === 0, { what: `no ${transport} session active` });
     }
   });
 });

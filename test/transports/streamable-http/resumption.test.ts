@@ -8,22 +8,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startDaemon, type TestDaemon } from '../../helpers/daemon.js';
 import { openSession, rawRequest, sessionHeaders } from '../../helpers/http.js';
+import { metricSum } from '../../helpers/metrics.js';
 import { waitFor } from '../../helpers/poll.js';
 import { messageOf, openSse, type SseEvent, type SseReader } from '../../helpers/sse.js';
 
 const LATEST = '2025-11-25';
 
-/** The sum of the samples of `name` whose labels include `labels`. */
-async function metric(baseUrl: string, name: string, labels: Record<string, string> = {}): Promise<number> {
-  const text = (await rawRequest(`${baseUrl}/metrics`, { method: 'GET' })).text;
-  let total = 0;
-  for (const line of text.split('\n')) {
-    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (match?.[1] !== name) continue;
-    if (Object.entries(labels).every(([key, value]) => (match[2] ?? '').includes(`${key}="${value}"`))) total += Number(match[3]);
-  }
-  return total;
-}
 
 function slowCall(id: string, token: string, ms: number, steps: number): string {
   return JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'slow', arguments: { ms, steps }, _meta: { progressToken: token } } });
@@ -76,11 +66,11 @@ describe('a cut Streamable HTTP stream resumes', () => {
     const [priming, ...seen] = await take(stream, 4);
     assert.deepEqual({ data: priming?.data, retry: priming?.retry }, { data: '', retry: 2500 }, 'a priming event with the --sse-retry');
     assert.match(priming?.id ?? '', /^\d+-\d+$/);
-    const sentBefore = await metric(daemon.baseUrl, 'mcp_sidecar_message_bytes_total', { direction: 'out' });
+    const sentBefore = await metricSum(daemon.baseUrl, 'mcp_sidecar_message_bytes_total', { direction: 'out' });
     stream.cut();
     // Let at least two progress notifications (~100 bytes each) go out while no one is connected,
     // so that the resumption replays them from the store.
-    await waitFor(async () => (await metric(daemon.baseUrl, 'mcp_sidecar_message_bytes_total', { direction: 'out' })) > sentBefore + 150, { what: 'progress sent during the cut' });
+    await waitFor(async () => (await metricSum(daemon.baseUrl, 'mcp_sidecar_message_bytes_total', { direction: 'out' })) > sentBefore + 150, { what: 'progress sent during the cut' });
     const resumed = await resume(daemon, session, LATEST, (seen.at(-1) as SseEvent).id as string);
     assert.equal(resumed.status, 200);
     assert.equal(resumed.headers['content-type'], 'text/event-stream');
@@ -88,14 +78,14 @@ describe('a cut Streamable HTTP stream resumes', () => {
     assert.ok(rest.every((event) => event.data !== '' && event.retry === undefined), 'no priming on a resumed stream');
     assertWholeCall([...seen, ...rest], 'tok-1', 'cut-1', 10);
     assert.equal(streamOf(seen[0] as SseEvent), streamOf(priming as SseEvent));
-    assert.equal(await metric(daemon.baseUrl, 'mcp_sidecar_stream_resumptions_total', { outcome: 'complete' }), 1);
+    assert.equal(await metricSum(daemon.baseUrl, 'mcp_sidecar_stream_resumptions_total', { outcome: 'complete' }), 1);
   });
 
   it('from the priming event\'s id: the whole stream, even once its call has completed', async () => {
     const stream = await post(daemon, session, LATEST, slowCall('cut-2', 'tok-2', 300, 3));
     const priming = (await stream.nextEvent()) as SseEvent;
     stream.cut();
-    await waitFor(async () => (await metric(daemon.baseUrl, 'mcp_sidecar_requests_in_flight')) === 0, { what: 'the call to complete' });
+    await waitFor(async () => (await metricSum(daemon.baseUrl, 'mcp_sidecar_requests_in_flight')) === 0, { what: 'the call to complete' });
     const resumed = await resume(daemon, session, LATEST, priming.id as string);
     assertWholeCall(await resumed.readToEnd(), 'tok-2', 'cut-2', 3);
   });
@@ -141,11 +131,11 @@ describe('a cut Streamable HTTP stream resumes', () => {
     const headers = { accept: 'text/event-stream', 'mcp-session-id': fresh, 'mcp-protocol-version': LATEST };
     const first = await openSse(daemon.url, { headers });
     const [priming] = await take(first, 1);
-    const counted = await metric(daemon.baseUrl, 'mcp_sidecar_stream_resumptions_total');
+    const counted = await metricSum(daemon.baseUrl, 'mcp_sidecar_stream_resumptions_total');
     // The client gave up on `first` (its network dropped, say); the daemon has not noticed yet.
     const again = await openSse(daemon.url, { headers: { ...headers, 'last-event-id': priming?.id as string } });
     try {
-      if (again.status !== 200) assert.equal(await metric(daemon.baseUrl, 'mcp_sidecar_stream_resumptions_total'), counted, `refused (${again.status}) yet counted`);
+      if (again.status !== 200) assert.equal(await metricSum(daemon.baseUrl, 'mcp_sidecar_stream_resumptions_total'), counted, `refused (${again.status}) yet counted`);
       assert.equal(again.status, 200, await (again.status === 200 ? Promise.resolve('') : again.body()));
     } finally {
       again.cut();
@@ -212,13 +202,13 @@ describe('resumption limits', () => {
       const stream = await post(daemon, session, LATEST, slowCall('tiny-1', 'tok', 500, 10));
       const [, firstProgress] = await take(stream, 2);
       stream.cut();
-      await waitFor(async () => (await metric(daemon.baseUrl, 'mcp_sidecar_requests_in_flight')) === 0, { what: 'the call to complete' });
+      await waitFor(async () => (await metricSum(daemon.baseUrl, 'mcp_sidecar_requests_in_flight')) === 0, { what: 'the call to complete' });
       // Kept: 10 progress and the answer, 3 at a time.
-      assert.equal(await metric(daemon.baseUrl, 'mcp_sidecar_sse_events_evicted_total'), 8);
+      assert.equal(await metricSum(daemon.baseUrl, 'mcp_sidecar_sse_events_evicted_total'), 8);
       const rest = await (await resume(daemon, session, LATEST, firstProgress?.id as string)).readToEnd();
       assert.deepEqual(rest.map((event) => (messageOf(event).params as { progress?: number } | undefined)?.progress ?? 'answer'), [9, 10, 'answer']);
-      assert.equal(await metric(daemon.baseUrl, 'mcp_sidecar_stream_resumptions_total', { outcome: 'incomplete' }), 1);
-      assert.equal(await metric(daemon.baseUrl, 'mcp_sidecar_stream_resumptions_total', { outcome: 'complete' }), 0);
+      assert.equal(await metricSum(daemon.baseUrl, 'mcp_sidecar_stream_resumptions_total', { outcome: 'incomplete' }), 1);
+      assert.equal(await metricSum(daemon.baseUrl, 'mcp_sidecar_stream_resumptions_total', { outcome: 'complete' }), 0);
       await daemon.waitForLog((line) => line.level === 'warn' && line.msg.startsWith('stream resumed, but events') && line.incomplete === true);
     } finally {
       await daemon.close();

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { startDaemon, type DaemonOptions, type TestDaemon } from '../../helpers/daemon.js';
-import { rawRequest } from '../../helpers/http.js';
+import { metricSum } from '../../helpers/metrics.js';
 import { childPidOf, connectWsClient, RawWs, type Message } from '../../helpers/legacy-clients.js';
 import { textOf } from '../../helpers/mcp-client.js';
 import { waitFor } from '../../helpers/poll.js';
@@ -35,11 +35,6 @@ function childStopped(daemon: TestDaemon, pid: number, result: string): Promise<
   return daemon.waitForLog((line) => line.msg.startsWith(`child was stopped (${result})`) && line.pid === pid, 10_000, `child ${pid} stopped (${result})`);
 }
 
-async function metric(daemon: TestDaemon, name: string): Promise<number> {
-  const text = (await rawRequest(`${daemon.baseUrl}/metrics`, { method: 'GET' })).text;
-  const match = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
-  return match ? Number(match[1]) : NaN;
-}
 
 describe('WebSocket close codes', () => {
   it('4001 after --idle-timeout with no message either way, though the connection stayed open', async () => {
@@ -181,13 +176,13 @@ describe('WebSocket close codes', () => {
       assert.equal(closed.code, 1006);
       const logged = await daemon.waitForLog((line) => line.msg === 'WebSocket peer did not answer a ping: disconnected', 5000, 'the dead peer log');
       assert.equal(logged.level, 'warn');
-      await waitFor(async () => (await metric(daemon, 'mcp_sidecar_websocket_dead_peers_total')) === 1, { what: 'the dead peer to be counted' });
+      await waitFor(async () => (await metricSum(daemon.baseUrl, 'mcp_sidecar_websocket_dead_peers_total')) === 1, { what: 'the dead peer to be counted' });
       await daemon.waitForLog((line) => line.msg.startsWith('child was stopped (session-end)') && line.sessionId === logged.sessionId, 10_000, 'its child to stop');
       // A peer that answers stays, however many pings go by.
       await waitFor(() => pings >= 4, { what: 'four pings to the answering peer' });
       assert.equal(alive.closed, undefined);
       assert.equal((await alive.initialize()).id, 'init');
-      assert.equal(await metric(daemon, 'mcp_sidecar_websocket_dead_peers_total'), 1);
+      assert.equal(await metricSum(daemon.baseUrl, 'mcp_sidecar_websocket_dead_peers_total'), 1);
       await alive.close();
     });
   });

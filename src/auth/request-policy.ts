@@ -16,6 +16,8 @@ export type RequestVerdict =
   | { ok: true; release?: () => void }
   | { ok: false; reason: WireErrorReason; retryAfterSeconds?: number };
 
+const ADMITTED: RequestVerdict = Object.freeze({ ok: true });
+
 /** Most principals (and principal-tool pairs) with a bucket at once; the least recently used go first. */
 const MAX_BUCKETS = 10_000;
 
@@ -47,6 +49,8 @@ export class RequestPolicy {
    * principal's overall bucket (a call refused by the last still used a token of the tool's).
    */
   admit(principal: Principal, tool: string | undefined): RequestVerdict {
+    // The common case, on every request: no policy, no limit, nothing to compute.
+    if (!this.tools.restricts && !this.requests && !this.toolCalls && !this.concurrency) return ADMITTED;
     if (tool !== undefined && !this.tools.allows(principal, tool)) return { ok: false, reason: 'TOOL_FORBIDDEN' };
     const key = principalKey(principal);
     const release = this.concurrency?.acquire(key);

@@ -1,6 +1,7 @@
 /** Options of who may call and how: authentication, per-principal limits and access, network hygiene. */
 import { DURATION_FORMAT } from './duration.js';
 import { RATE_FORMAT, bool, count, isOrigin, isUrl, list, positiveDuration, rate, text } from './parsers.js';
+import { TOKEN_FORMAT } from '../auth/token-file.js';
 import type { OptionSpec } from './schema.js';
 
 export const SECURITY_OPTIONS: readonly OptionSpec[] = [
@@ -13,7 +14,7 @@ export const SECURITY_OPTIONS: readonly OptionSpec[] = [
   {
     key: 'authTokens', flags: '--auth-tokens <name:token,...>', env: 'MCP_SIDECAR_AUTH_TOKENS',
     description: 'static bearer tokens as name:token entries (comma or newline separated); prefer the variable, a flag shows in ps',
-    default: undefined, defaultText: 'none', accepts: 'name:token entries', parse: text,
+    default: undefined, defaultText: 'none', accepts: TOKEN_FORMAT.replace(' lines', ' entries, comma or newline separated'), parse: text,
   },
   {
     key: 'resourceUrl', flags: '--resource-url <url>', env: 'MCP_SIDECAR_RESOURCE_URL',

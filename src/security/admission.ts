@@ -27,11 +27,6 @@ export class Admission {
     this.logger = logger;
   }
 
-  /** Host/Origin only: for what is open to everyone but must not be reachable by a rebinding page. */
-  checkOrigin(req: IncomingMessage): WireErrorReason | undefined {
-    return this.origins.check(req.headers);
-  }
-
   /** The verdict when it needs no token check (authentication off), else `undefined`: call `admit`. */
   admitNow(req: IncomingMessage): AdmissionVerdict | undefined {
     if (this.auth) return undefined;

@@ -95,7 +95,7 @@ export class SessionHost {
       observer: this.sessionObserver(),
       logToolArgs: config.logToolArgs,
       admit: (session, method, tool) => {
-        // The session's opening was counted already (refusal()); its initialize is not counted again.
+        // The session's opening was counted already (admitOpening()); its initialize is not counted again.
         if (method === 'initialize') return { ok: true };
         const verdict = this.requests.admit(session.principal, tool);
         if (!verdict.ok) metrics.policyRefused(verdict.reason);
@@ -125,7 +125,7 @@ export class SessionHost {
    * Opening counts as one request against the principal's --rate-limit (its initialize is not
    * counted again), taken last, so a session refused for another reason costs no budget.
    */
-  refusal(principal: Principal): Refusal | undefined {
+  admitOpening(principal: Principal): Refusal | undefined {
     const retryAfterSeconds = RETRY_AFTER_SECONDS;
     if (this.registry.size >= this.config.maxSessions) return { reason: 'SESSION_LIMIT', retryAfterSeconds };
     const perPrincipal = this.config.maxSessionsPerPrincipal;

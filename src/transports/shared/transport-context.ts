@@ -16,7 +16,7 @@ export interface TransportContext {
 
 /** Why `principal` cannot open a new session now (draining, limits, its rate), logged; `undefined` when it can. */
 export function admissionRefusal(context: TransportContext, transport: string, principal: Principal): Refusal | undefined {
-  const refused: Refusal | undefined = context.acceptingSessions() ? context.sessions.refusal(principal) : { reason: 'DRAINING', retryAfterSeconds: RETRY_AFTER_SECONDS };
+  const refused: Refusal | undefined = context.acceptingSessions() ? context.sessions.admitOpening(principal) : { reason: 'DRAINING', retryAfterSeconds: RETRY_AFTER_SECONDS };
   if (refused) context.logger.warn({ reason: refused.reason, transport, principal: principal.name }, 'new session refused');
   return refused;
 }

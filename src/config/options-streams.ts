@@ -31,6 +31,11 @@ export const STREAM_OPTIONS: readonly OptionSpec[] = [
     default: 256 * 1024, defaultText: '256kb', accepts: `${SIZE_FORMAT}, above zero`, parse: (raw) => positive(parseSize(raw)),
   },
   {
+    key: 'clientBufferBudgetBytes', flags: '--client-buffer-budget <size>', env: 'MCP_SIDECAR_CLIENT_BUFFER_BUDGET',
+    description: 'bytes waiting for all clients together (answers, events, frames not yet read); over it every child is paused until half is read, and every connection with bytes waiting gets the --slow-client-timeout clock',
+    default: 64 * 1024 * 1024, defaultText: '64mb', accepts: `${SIZE_FORMAT}, above zero`, parse: (raw) => positive(parseSize(raw)),
+  },
+  {
     key: 'slowClientTimeoutMs', flags: '--slow-client-timeout <duration>', env: 'MCP_SIDECAR_SLOW_CLIENT_TIMEOUT',
     description: 'a client whose connection stays over --stream-buffer this long is disconnected (and counted)',
     default: 30_000, defaultText: '30s', accepts: `${DURATION_FORMAT}, above zero`, parse: positiveDuration,

@@ -55,6 +55,7 @@ export interface SidecarConfig extends RestartPolicy {
   eventStoreMaxEvents: number;
   eventStoreMaxBytes: number;
   streamBufferBytes: number;
+  clientBufferBudgetBytes: number;
   slowClientTimeoutMs: number;
   wsPingIntervalMs: number;
   authTokensFile: string | undefined;

@@ -12,6 +12,11 @@ export interface LineFramerOptions {
   onLine(line: string, truncatedBytes: number, bytes: number): void;
   /** Called in `drop` mode once per oversized line, with its full length in bytes. */
   onOversize?(bytes: number): void;
+  /**
+   * Whole lines of at least `minBytes` go here as bytes, not decoded (large child answers are
+   * relayed as they came); `onLine` gets them decoded when this returns false.
+   */
+  large?: { minBytes: number; onLine(line: Buffer): boolean };
 }
 
 const NEWLINE = 0x0a;
@@ -96,6 +101,8 @@ export class LineFramer {
   }
 
   private emit(line: Buffer, truncatedBytes: number): void {
+    const large = this.options.large;
+    if (large && truncatedBytes === 0 && line.length >= large.minBytes && large.onLine(line)) return;
     const length = line.length > 0 && line[line.length - 1] === CARRIAGE_RETURN ? line.length - 1 : line.length;
     this.options.onLine(line.toString('utf8', 0, length), truncatedBytes, length);
   }

@@ -35,6 +35,8 @@ export interface MetricsSources {
   childrenRssBytes(): number;
   /** Sessions whose child's stdout is paused because a client connection is behind. */
   outputPaused(): number;
+  /** Bytes waiting on every client connection together (--client-buffer-budget). */
+  clientBufferedBytes(): number;
 }
 
 export class Metrics {
@@ -61,6 +63,7 @@ export class Metrics {
   private readonly resumptions: Counter<'outcome'>;
   private readonly policyRefusals: Counter<'reason'>;
   private readonly connectionsDropped: Counter;
+  private readonly overloads: Counter;
   // Hot-path label children, resolved once.
   private readonly bytesIn;
   private readonly bytesOut;
@@ -117,6 +120,8 @@ export class Metrics {
     new Gauge({ name: 'mcp_sidecar_children_output_paused', help: 'Sessions whose child\'s stdout is paused because a client connection is behind (--stream-buffer).', registers, collect() { this.set(sources.outputPaused()); } });
     this.policyRefusals = new Counter({ name: 'mcp_sidecar_policy_refusals_total', help: 'Client requests refused by per-principal policy before reaching a child: TOOL_FORBIDDEN, RATE_LIMITED, TOOL_RATE_LIMITED, CONCURRENCY_LIMIT.', labelNames: ['reason'], registers });
     this.connectionsDropped = new Counter({ name: 'mcp_sidecar_connections_dropped_total', help: 'TCP connections dropped at accept because --max-connections were open.', registers });
+    new Gauge({ name: 'mcp_sidecar_client_buffered_bytes', help: 'Bytes waiting to be read by clients, on every connection together (answers, events, frames).', registers, collect() { this.set(sources.clientBufferedBytes()); } });
+    this.overloads = new Counter({ name: 'mcp_sidecar_client_buffer_overloads_total', help: 'Times the bytes waiting for clients went over --client-buffer-budget and every child was paused.', registers });
     for (const transport of TRANSPORTS) this.slowClients.labels(transport);
     this.resumptions.labels('complete');
     this.resumptions.labels('incomplete');
@@ -176,6 +181,10 @@ export class Metrics {
 
   policyRefused(reason: WireErrorReason): void {
     this.policyRefusals.inc({ reason });
+  }
+
+  clientBufferOverloaded(): void {
+    this.overloads.inc();
   }
 
   connectionDropped(): void {

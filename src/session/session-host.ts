@@ -19,6 +19,7 @@ import { MemoryWatchdog } from '../supervisor/memory-watchdog.js';
 import type { RestartPolicy } from '../supervisor/restart-policy.js';
 import type { SpawnHealth } from '../supervisor/spawn-health.js';
 import { WarmPool } from '../supervisor/warm-pool.js';
+import { ClientBacklog, OVERLOAD } from './client-backlog.js';
 import { DEFAULT_HELD_LIMITS } from './held-messages.js';
 import { SessionRegistry } from './registry.js';
 import { Session, type RequestDone, type SessionObserver, type SessionOptions } from './session.js';
@@ -59,6 +60,8 @@ export class SessionHost {
   private readonly logger: Logger;
   /** Tool policy, rate limits and concurrency per principal. */
   readonly requests: RequestPolicy;
+  /** Bytes waiting for every client together, against --client-buffer-budget. */
+  readonly backlog: ClientBacklog;
   private principalEnv: PrincipalEnv;
 
   /** Throws `SidecarError` when a policy file (--tool-policy, --principal-env) is bad. */
@@ -76,6 +79,22 @@ export class SessionHost {
       inFlight: () => this.registry.inFlight(),
       childrenRssBytes: () => this.watchdog.totalBytes,
       outputPaused: () => this.countPaused(),
+      clientBufferedBytes: () => this.backlog.totalBytes,
+    });
+    this.backlog = new ClientBacklog(config.clientBufferBudgetBytes, {
+      changed: (overloaded, totalBytes) => {
+        for (const session of this.registry.values()) {
+          if (overloaded) session.flow.congested(OVERLOAD);
+          else session.flow.relieved(OVERLOAD);
+        }
+        if (overloaded) {
+          this.metrics.clientBufferOverloaded();
+          logger.warn({ totalBytes, budgetBytes: config.clientBufferBudgetBytes, sessions: this.registry.size },
+            'bytes waiting for clients over --client-buffer-budget: every child paused until half is read; clients not reading get --slow-client-timeout');
+        } else {
+          logger.info({ totalBytes }, 'bytes waiting for clients back under half of --client-buffer-budget: children read again');
+        }
+      },
     });
     this.eventStoreLimits = { maxEvents: config.eventStoreMaxEvents, maxBytes: config.eventStoreMaxBytes };
     const metrics = this.metrics;
@@ -167,6 +186,7 @@ export class SessionHost {
         }
       },
     }, { ...this.sessionOptions, launch: () => this.launch(logger, env), connectionBound: CONNECTION_BOUND.has(transport) });
+    if (this.backlog.overloaded) session.flow.congested(OVERLOAD);
     this.registry.add(session);
     this.metrics.sessionStarted(transport);
     logger.info({ transport, pid: session.pid, warm: spare !== undefined }, 'session opened');
@@ -192,10 +212,11 @@ export class SessionHost {
       retryMs: this.config.sseRetryMs,
       limits: { highWaterBytes: this.config.streamBufferBytes, slowClientTimeoutMs: this.config.slowClientTimeoutMs },
       flow: session.flow,
+      backlog: this.backlog,
       slowClient: () => {
         this.metrics.slowClientDisconnected(session.transport);
         session.logger.warn({ transport: session.transport, bufferLimit: this.config.streamBufferBytes, slowClientTimeoutMs: this.config.slowClientTimeoutMs },
-          'client did not read for --slow-client-timeout with more than --stream-buffer waiting: disconnected');
+          'client did not read for --slow-client-timeout with more than --stream-buffer waiting (or any, over --client-buffer-budget): disconnected');
       },
     };
   }

@@ -9,6 +9,7 @@
  */
 import type { Principal } from '../auth/principal.js';
 import type { Framed, JsonRpcNotification, JsonRpcRequest, JsonRpcResponse } from '../jsonrpc/message.js';
+import { isToolError } from '../jsonrpc/large-answer.js';
 import { progressTokenOf } from '../jsonrpc/message.js';
 import type { Logger } from '../observability/logger.js';
 import type { TransportName } from '../observability/metrics.js';
@@ -274,14 +275,14 @@ export class Session {
   }
 
   private onChildResponse(framed: Framed<JsonRpcResponse>): void {
-    const { id, error, result } = framed.message;
+    const { id, error } = framed.message;
     const pending = id === null ? undefined : this.inFlightRequests.byId.get(id);
     if (!pending || id === null) {
       this.logger.debug({ id }, 'child answered a request that is no longer in flight; dropped');
       this.streams.countDropped(1);
       return;
     }
-    const isError = pending.tool !== undefined && (result as { isError?: unknown } | undefined)?.isError === true;
+    const isError = pending.tool !== undefined && !error && isToolError(framed);
     this.lastActivityAt = Date.now();
     this.inFlightRequests.settle(id, error ? 'error' : isError ? 'is-error' : 'success', error?.code, () => {
       this.streams.route(this.options.filterAnswer(this, pending.method, framed), pending.sink);

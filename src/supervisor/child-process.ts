@@ -6,6 +6,7 @@
 import { once } from 'node:events';
 import { execa, type ResultPromise } from 'execa';
 import { LineFramer } from '../jsonrpc/line-framer.js';
+import { LARGE_LINE_BYTES, LargeAnswer } from '../jsonrpc/large-answer.js';
 import { parseLine, type Framed } from '../jsonrpc/message.js';
 import type { Logger } from '../observability/logger.js';
 import { describeExit, unplannedResult, type ExitRecord, type StopReason } from './exit-record.js';
@@ -181,12 +182,7 @@ export class ChildProcess {
 
   private wireStreams(): void {
     const { stdout, stderr, stdin } = this.subprocess;
-    const framer = new LineFramer({
-      maxLineBytes: this.options.maxMessageBytes,
-      mode: 'drop',
-      onLine: (line, _truncated, bytes) => this.onStdoutLine(line, bytes),
-      onOversize: (bytes) => this.logger.warn({ bytes, max: this.options.maxMessageBytes }, 'child stdout line over --max-message-size dropped'),
-    });
+    const framer = this.newFramer();
     stdout?.on('data', (chunk: Buffer) => framer.push(chunk));
     stdout?.once('end', () => framer.end());
     stderr?.on('data', (chunk: Buffer) => this.stderr.push(chunk));
@@ -194,6 +190,24 @@ export class ChildProcess {
     stdin?.on('error', (error) => this.logger.debug({ err: error }, 'child stdin error'));
     stdout?.on('error', (error) => this.logger.debug({ err: error }, 'child stdout error'));
     stderr?.on('error', (error) => this.logger.debug({ err: error }, 'child stderr error'));
+  }
+
+  private newFramer(): LineFramer {
+    return new LineFramer({
+      maxLineBytes: this.options.maxMessageBytes,
+      mode: 'drop',
+      onLine: (line, _truncated, bytes) => this.onStdoutLine(line, bytes),
+      onOversize: (bytes) => this.logger.warn({ bytes, max: this.options.maxMessageBytes }, 'child stdout line over --max-message-size dropped'),
+      large: { minBytes: LARGE_LINE_BYTES, onLine: (line) => this.onLargeLine(line) },
+    });
+  }
+
+  /** A large successful answer is relayed as bytes; anything else large is parsed as usual. */
+  private onLargeLine(line: Buffer): boolean {
+    const answer = LargeAnswer.from(line);
+    if (!answer) return false;
+    this.handlers.onMessage(answer);
+    return true;
   }
 
   private onStdoutLine(line: string, bytes: number): void {

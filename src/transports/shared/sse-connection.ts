@@ -19,7 +19,7 @@ export class SseConnection {
   constructor(res: ServerResponse, env: ConnectionEnv, headers: Record<string, string>, onClose: () => void) {
     this.res = res;
     this.env = env;
-    this.outbound = new OutboundBuffer(env.limits, env.flow, () => {
+    this.outbound = new OutboundBuffer(env.limits, env.flow, env.backlog, () => {
       env.slowClient();
       res.destroy();
     });

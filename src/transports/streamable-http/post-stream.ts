@@ -11,9 +11,11 @@
  * dropped and counted by the session; the child's request runs on (disconnecting is not cancelling).
  */
 import type { ServerResponse } from 'node:http';
+import { bodyOf } from '../../jsonrpc/large-answer.js';
 import type { Framed, JsonRpcId, JsonRpcResponse } from '../../jsonrpc/message.js';
 import type { StoredEvent } from '../../session/event-store.js';
 import type { RequestSink } from '../../session/sink.js';
+import { OutboundBuffer } from '../shared/outbound-buffer.js';
 import type { EventStream } from './event-stream.js';
 import type { ResumableStream, SessionStreams } from './session-streams.js';
 
@@ -117,7 +119,7 @@ export class PostStream implements RequestSink, ResumableStream {
 
   private sendJson(): void {
     const single = this.answers.length === 1 && !this.options.batch ? (this.answers[0] as Framed) : undefined;
-    const body = single ? single.raw : `[${this.answers.map((answer) => answer.raw).join(',')}]`;
+    const body = single ? bodyOf(single) : `[${this.answers.map((answer) => answer.raw).join(',')}]`;
     const succeeded = single !== undefined && (single.message as JsonRpcResponse).error === undefined;
     const headers: Record<string, string | number> = {
       'content-type': 'application/json',
@@ -126,7 +128,30 @@ export class PostStream implements RequestSink, ResumableStream {
     };
     if (this.options.sessionId && succeeded) headers['mcp-session-id'] = this.options.sessionId;
     this.mode = 'done';
-    this.res.writeHead(200, headers);
-    this.res.end(body);
+    // Nothing here holds the answer once it is handed to the socket: only the socket's copy waits.
+    this.answers.length = 0;
+    const res = this.res;
+    res.writeHead(200, headers);
+    res.end(body);
+    this.watchUnread(res);
+  }
+
+  /**
+   * A JSON answer the client does not read is bounded like a stream: it counts against the
+   * daemon's budget, over --stream-buffer it pauses the session's child, and unread for
+   * --slow-client-timeout it is cut (and counted). The session's other requests go on.
+   */
+  private watchUnread(res: ServerResponse): void {
+    const waiting = res.writableLength;
+    if (waiting === 0 || res.writableFinished || res.destroyed) return;
+    const env = this.streams.connectionEnv();
+    const outbound = new OutboundBuffer(env.limits, env.flow, env.backlog, () => {
+      env.slowClient();
+      res.destroy();
+    });
+    const done = (): void => outbound.close();
+    res.once('finish', done);
+    res.once('close', done);
+    outbound.update(waiting);
   }
 }

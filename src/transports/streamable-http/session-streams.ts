@@ -5,6 +5,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import { EventStore, type StoredEvent } from '../../session/event-store.js';
+import type { ConnectionEnv } from '../shared/connection-env.js';
 import type { Session } from '../../session/session.js';
 import type { SessionHost } from '../../session/session-host.js';
 import { EventStream } from './event-stream.js';
@@ -40,7 +41,12 @@ export class SessionStreams {
 
   /** A new logical SSE stream of this session. */
   newStream(): EventStream {
-    return new EventStream(this.nextId++, this.events, this.host.connectionEnv(this.session));
+    return new EventStream(this.nextId++, this.events, this.connectionEnv());
+  }
+
+  /** What a connection of this session needs: buffer bounds, backpressure, the daemon's budget. */
+  connectionEnv(): ConnectionEnv {
+    return this.host.connectionEnv(this.session);
   }
 
   /** The session's one standalone stream, whichever GET carries it. */

@@ -27,7 +27,7 @@ export class WsConnection implements RequestSink {
 
   constructor(ws: WebSocket, env: ConnectionEnv, ping: PingOptions) {
     this.ws = ws;
-    this.outbound = new OutboundBuffer(env.limits, env.flow, () => {
+    this.outbound = new OutboundBuffer(env.limits, env.flow, env.backlog, () => {
       env.slowClient();
       ws.terminate();
     });

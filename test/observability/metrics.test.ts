@@ -1,46 +1,23 @@
 /**
  * GET /metrics against real children: the counters, gauges and histograms of
  * src/observability/metrics.ts move as sessions, tool calls, refusals, crashes, restarts, the
- * watchdog and stderr floods happen; label values stay bounded; `promtool check metrics` accepts
- * the exposition; --metrics-port moves /metrics (and /status) off the main port.
+ * watchdog and stderr floods happen; label values stay bounded; the exposition passes what
+ * `promtool check metrics` checks (helpers/exposition.ts; .ci/check-metrics runs promtool itself);
+ * --metrics-port moves /metrics (and /status) off the main port.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { EmptyResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { assertValidExposition, readSamples, type ExpositionSample } from '../helpers/exposition.js';
 import { initializeBody, MCP_ACCEPT, rawRequest } from '../helpers/http.js';
 import { connectClient, type ConnectedClient } from '../helpers/mcp-client.js';
 import { waitFor } from '../helpers/poll.js';
 
-interface Sample {
-  name: string;
-  labels: Record<string, string>;
-  value: number;
-}
-
-const SAMPLE_LINE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)(?: -?\d+)?$/;
-const LABEL_PAIR = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
-
-/** The samples of a Prometheus text exposition (comments skipped). */
-function parseExposition(text: string): Sample[] {
-  const samples: Sample[] = [];
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const match = SAMPLE_LINE.exec(line);
-    assert.ok(match, `not an exposition sample line: ${line}`);
-    const labels: Record<string, string> = {};
-    for (const [, key, raw] of (match[2] ?? '').matchAll(LABEL_PAIR)) labels[key as string] = (raw as string).replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
-    const raw = match[3] as string;
-    samples.push({ name: match[1] as string, labels, value: raw === '+Inf' ? Infinity : raw === '-Inf' ? -Infinity : Number(raw) });
-  }
-  return samples;
-}
-
 class Scrape {
-  readonly samples: Sample[];
+  readonly samples: ExpositionSample[];
   constructor(readonly text: string) {
-    this.samples = parseExposition(text);
+    this.samples = readSamples(text);
   }
 
   /** The sum over the samples of `name` whose labels include `labels`; 0 when there are none. */
@@ -68,26 +45,6 @@ function scrapeUntil(baseUrl: string, check: (scrape: Scrape) => boolean, what: 
     const current = await scrape(baseUrl);
     return check(current) ? current : undefined;
   }, { timeoutMs, what });
-}
-
-/** Runs `promtool check metrics` on `text`; fails (never skips) when promtool is missing. */
-async function promtoolCheck(text: string): Promise<void> {
-  const promtool = spawn('promtool', ['check', 'metrics'], { stdio: ['pipe', 'pipe', 'pipe'] });
-  let output = '';
-  promtool.stdout.on('data', (chunk: Buffer) => { output += chunk.toString(); });
-  promtool.stderr.on('data', (chunk: Buffer) => { output += chunk.toString(); });
-  // EPIPE when promtool is missing or exits early: the exit code or the spawn error says why.
-  promtool.stdin.on('error', () => undefined);
-  const exited = new Promise<number | null>((resolve, reject) => {
-    promtool.once('error', reject);
-    promtool.once('close', resolve);
-  });
-  promtool.stdin.end(text);
-  const code = await exited.catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') assert.fail('promtool is not on PATH: CI must install the Debian package prometheus (it provides promtool)');
-    throw error;
-  });
-  assert.equal(code, 0, `promtool check metrics failed:\n${output}`);
 }
 
 function post(daemon: TestDaemon, headers: Record<string, string>, body: string): ReturnType<typeof rawRequest> {
@@ -192,7 +149,7 @@ describe('metrics of a daemon in front of the echo server', () => {
     assert.equal(s.value('mcp_sidecar_sessions_started_total', transport), 1);
   });
 
-  it('exposes text that promtool check metrics accepts', async () => {
+  it('exposes text that passes the checks of promtool check metrics', async () => {
     const s = await scrape(daemon.baseUrl);
     // Every family the module declares is in the scrape, with its HELP and TYPE.
     for (const family of ['sessions_started_total', 'sessions_active', 'children', 'children_rss_bytes', 'pool_spares', 'requests_in_flight',
@@ -200,7 +157,7 @@ describe('metrics of a daemon in front of the echo server', () => {
       'tool_calls_total', 'tool_call_duration_seconds', 'message_bytes_total', 'child_stderr_lines_total', 'refused_total', 'child_messages_dropped_total']) {
       assert.match(s.text, new RegExp(`^# TYPE mcp_sidecar_${family} (counter|gauge|histogram)$`, 'm'), family);
     }
-    await promtoolCheck(s.text);
+    assertValidExposition(s.text);
   });
 });
 
@@ -269,7 +226,7 @@ describe('--metrics-port', () => {
         assert.ok(logged > 0 && logged < 5000, `logged ${logged}`);
         // Every line counted as logged is in the daemon's log.
         await waitFor(() => daemon.logs.filter((line) => line.stream === 'stderr' && line.msg.startsWith('flood ')).length === logged, { what: 'the logged lines' });
-        await promtoolCheck(s.text);
+        assertValidExposition(s.text);
       } finally {
         await connected.close();
       }

@@ -4,12 +4,13 @@
  * registry's status and a `WWW-Authenticate` challenge. /healthz, /readyz and the protected
  * resource metadata stay open.
  */
-import { IncomingMessage, ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { ProtectedResourceMetadata } from '../auth/protected-resource.js';
 import { answerOnSocket, sendJson, sendWireError } from '../http/respond.js';
-import { pathOf, type Handler, type Route } from '../http/server.js';
+import { lacksHost, pathOf } from '../http/request-target.js';
+import { serveWithoutUpgrade } from '../http/serve-without-upgrade.js';
+import type { Handler, Route } from '../http/server.js';
 import type { Logger } from '../observability/logger.js';
 import type { Admission } from '../security/admission.js';
 import { handleLegacyMessage } from '../transports/legacy-sse/handle-messages.js';
@@ -60,12 +61,14 @@ export function metadataRoutes(metadata: ProtectedResourceMetadata | undefined, 
 /**
  * Upgrades on the WebSocket path pass the same admission; a WebSocket upgrade elsewhere is not
  * found. Any other upgrade offer (`Upgrade: h2c` from curl --http2, say) is ignored, as a server
- * may: the request is served as plain HTTP/1.1 by `serve` (its body, which Node's parser leaves
- * to us, is handed to it by length), and the connection closes after the answer.
+ * may: the request is served as plain HTTP/1.1 by `serve`, under --receive-timeout
+ * (serve-without-upgrade.ts), and the connection closes after the answer.
  */
 export function upgradeHandler(admission: Admission, webSocket: WebSocketEndpoint | undefined, wsPath: string | false, serve: Handler, logger: Logger) {
   return (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     socket.on('error', (error) => logger.debug({ err: error }, 'upgrade socket error'));
+    // Node checks Host only on requests it does not hand over as upgrades.
+    if (lacksHost(req)) return answerOnSocket(socket, 'HOST_REQUIRED');
     if (String(req.headers.upgrade).toLowerCase() !== 'websocket') return serveWithoutUpgrade(req, socket, head, serve);
     if (!webSocket || pathOf(req.url) !== wsPath) return answerOnSocket(socket, 'NOT_FOUND');
     webSocket.prepare(req);
@@ -80,45 +83,4 @@ export function upgradeHandler(admission: Admission, webSocket: WebSocketEndpoin
       },
     );
   };
-}
-
-/** Time a request served this way has to send the rest of its body. */
-const BODY_TIMEOUT_MS = 30_000;
-
-function serveWithoutUpgrade(upgrade: IncomingMessage, socket: Duplex, head: Buffer, serve: Handler): void {
-  const length = Number(upgrade.headers['content-length'] ?? 0);
-  if (upgrade.headers['transfer-encoding'] !== undefined || !Number.isSafeInteger(length) || length < 0) {
-    return answerOnSocket(socket, 'UPGRADE_UNSUPPORTED');
-  }
-  // Node ended the upgrade request at its headers; a copy of it carries the body: what came with
-  // the headers (`head`), then the rest from the socket.
-  const req = new IncomingMessage(socket as Socket);
-  Object.assign(req, { method: upgrade.method, url: upgrade.url, headers: upgrade.headers, rawHeaders: upgrade.rawHeaders, httpVersion: upgrade.httpVersion });
-  let missing = length;
-  const end = (): void => {
-    // Complete, as the parser would mark it: an incomplete request that ends is an aborted one.
-    req.complete = true;
-    req.push(null);
-  };
-  const take = (chunk: Buffer): void => {
-    if (missing <= 0) return;
-    const part = chunk.subarray(0, missing);
-    missing -= part.length;
-    req.push(part);
-    if (missing === 0) end();
-  };
-  if (length === 0) end();
-  else take(head);
-  if (missing > 0) {
-    socket.on('data', take);
-    (socket as Socket).setTimeout(BODY_TIMEOUT_MS, () => socket.destroy());
-  }
-  const res = new ServerResponse(req);
-  res.shouldKeepAlive = false;
-  res.assignSocket(socket as Socket);
-  res.once('finish', () => {
-    res.detachSocket(socket as Socket);
-    socket.end();
-  });
-  void serve(req, res);
 }

@@ -50,6 +50,9 @@ export const WIRE_ERRORS = {
   SESSION_LIMIT: { status: 503, code: -32000, message: 'Service Unavailable: the session limit is reached (--max-sessions)' },
   MEMORY_LIMIT: { status: 503, code: -32000, message: 'Service Unavailable: children are over --memory-max-total' },
   INTERNAL: { status: 500, code: -32603, message: 'Internal error' },
+  HOST_REQUIRED: { status: 400, code: -32000, message: 'Bad Request: an HTTP/1.1 request must carry a Host header' },
+  HEADERS_TOO_LARGE: { status: 431, code: -32000, message: 'Request Header Fields Too Large' },
+  EXPECTATION_FAILED: { status: 417, code: -32000, message: 'Expectation Failed: only Expect: 100-continue is understood' },
   // The rest answer one JSON-RPC request inside a 200 response or an SSE event, never a whole POST.
   DUPLICATE_REQUEST_ID: { status: 200, code: -32600, message: 'Invalid Request: this id is already in flight on the session' },
   CHILD_START_FAILED: { status: 200, code: -32002, message: 'The MCP server process could not be started' },

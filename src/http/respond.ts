@@ -53,6 +53,9 @@ export function answerOnSocket(socket: Duplex, reason: WireErrorReason, options:
   if (server) observers.get(server)?.(reason, status, undefined);
   const lines = [`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}`, 'content-type: application/json', `content-length: ${Buffer.byteLength(body)}`, 'connection: close'];
   for (const [name, value] of Object.entries(options.headers ?? {})) lines.push(`${name}: ${value}`);
-  if (socket.writable) socket.end(`${lines.join('\r\n')}\r\n\r\n${body}`);
-  else socket.destroy();
+  if (!socket.writable) return void socket.destroy();
+  // Closed once the answer is flushed: an HTTP server's sockets are half-open capable, and a client
+  // that never closes its side would otherwise hold the connection for good.
+  socket.once('finish', () => socket.destroy());
+  socket.end(`${lines.join('\r\n')}\r\n\r\n${body}`);
 }

@@ -5,8 +5,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Cors } from './cors.js';
+import type { WireErrorReason } from '../errors/wire.js';
 import type { Logger } from '../observability/logger.js';
 import { assignContext } from '../observability/request-context.js';
+import { lacksHost, pathOf } from './request-target.js';
 import { answerOnSocket, sendWireError } from './respond.js';
 
 export type Handler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
@@ -16,12 +18,6 @@ export interface Route {
   /** Methods answered here; others get 405 with an Allow header. */
   methods: readonly string[];
   handle: Handler;
-}
-
-export function pathOf(url: string | undefined): string {
-  if (!url) return '/';
-  const query = url.indexOf('?');
-  return query === -1 ? url : url.slice(0, query);
 }
 
 export interface ServerOptions {
@@ -46,6 +42,7 @@ export function createHttpServer(routes: readonly Route[], logger: Logger, optio
   const cors = options.cors?.enabled ? options.cors : undefined;
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
     res.setHeader('x-request-id', assignContext(req).requestId);
+    if (lacksHost(req)) return sendWireError(res, 'HOST_REQUIRED', { headers: { connection: 'close' } });
     const route = byPath.get(pathOf(req.url));
     if (!route) return sendWireError(res, 'NOT_FOUND', { detail: 'no such path' });
     if (cors?.apply(req, res, route.methods)) return;
@@ -63,19 +60,31 @@ export function createHttpServer(routes: readonly Route[], logger: Logger, optio
     ...(options.headersTimeoutMs !== undefined ? { headersTimeout: options.headersTimeoutMs } : {}),
     ...(options.receiveTimeoutMs !== undefined ? { requestTimeout: options.receiveTimeoutMs } : {}),
     connectionsCheckingInterval: checkingInterval(options),
+    // Node's own refusal is an empty 400; the handler answers a missing Host in JSON instead.
+    requireHostHeader: false,
   };
   const server: Server = options.tls
     ? (createHttpsServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key }, handler))
     : createServer(serverOptions, handler);
   if (options.maxConnections !== undefined) server.maxConnections = options.maxConnections;
+  // Node would answer an Expect other than 100-continue with an empty 417.
+  server.on('checkExpectation', (_req: IncomingMessage, res: ServerResponse) => sendWireError(res, 'EXPECTATION_FAILED', { headers: { connection: 'close' } }));
   server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
     // Malformed or too slow: answered in JSON if the socket still can, never reaching 'uncaughtException'.
     logger.debug({ err: error }, 'client error');
-    if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') return answerOnSocket(socket, 'RECEIVE_TIMEOUT');
-    if (error.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
-    answerOnSocket(socket, 'MALFORMED_HTTP');
+    // An answer already on its way (an SSE stream, say) must not get a second status line inside it.
+    const underway = (socket as { _httpMessage?: ServerResponse | null })._httpMessage?.headersSent === true;
+    if (error.code === 'ECONNRESET' || !socket.writable || underway) return void socket.destroy();
+    answerOnSocket(socket, clientErrorReason(error.code));
   });
   return server;
+}
+
+/** The registry reason for an error Node's HTTP parser or its timers raised. */
+function clientErrorReason(code: string | undefined): WireErrorReason {
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return 'RECEIVE_TIMEOUT';
+  if (code === 'HPE_HEADER_OVERFLOW') return 'HEADERS_TOO_LARGE';
+  return 'MALFORMED_HTTP';
 }
 
 function fail(res: ServerResponse, error: unknown, logger: Logger): void {

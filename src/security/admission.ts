@@ -30,13 +30,13 @@ export class Admission {
   /** The verdict when it needs no token check (authentication off), else `undefined`: call `admit`. */
   admitNow(req: IncomingMessage): AdmissionVerdict | undefined {
     if (this.auth) return undefined;
-    const forbidden = this.origins.check(req.headers);
+    const forbidden = this.origins.check(req);
     // principalOf() reads anonymous for a request it has no principal for: nothing to record.
     return forbidden ? { ok: false, reason: forbidden } : { ok: true, principal: ANONYMOUS };
   }
 
   async admit(req: IncomingMessage): Promise<AdmissionVerdict> {
-    const forbidden = this.origins.check(req.headers);
+    const forbidden = this.origins.check(req);
     if (forbidden) return { ok: false, reason: forbidden };
     if (!this.auth) {
       setPrincipal(req, ANONYMOUS);

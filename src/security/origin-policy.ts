@@ -4,9 +4,11 @@
  * --allowed-hosts / --allowed-origins. On another address, a listed Host is required when a list is
  * given, and an Origin must be listed, be a CORS origin, or match the request's own Host (a page of
  * the same site). Requests without Origin (every non-browser client) pass the Origin check.
+ * "Host" is the host the request is for: an absolute-form target's authority replaces the header.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { WireErrorReason } from '../errors/wire.js';
+import { authorityOf } from '../http/request-target.js';
 import { hostnameOf, isLoopback } from './loopback.js';
 
 export interface OriginPolicyOptions {
@@ -29,8 +31,9 @@ export class OriginPolicy {
     this.origins = new Set([...options.allowedOrigins, ...options.corsOrigins].map((origin) => origin.replace(/\/$/, '').toLowerCase()));
   }
 
-  check(headers: IncomingHttpHeaders): WireErrorReason | undefined {
-    const host = headers.host;
+  check(req: { url?: string | undefined; headers: IncomingHttpHeaders }): WireErrorReason | undefined {
+    const { headers } = req;
+    const host = authorityOf(req);
     const hostname = host ? hostnameOf(host).toLowerCase() : undefined;
     if (!this.hostAllowed(hostname)) return 'FORBIDDEN_HOST';
     const origin = headers.origin;

@@ -51,7 +51,7 @@ function isMcpShaped(value: unknown): boolean {
  */
 export function idRefusal(value: unknown): FrameRefusal | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value) || !('id' in value)) return undefined;
-  const { id } = value as { id: unknown };
+  const { id } = value;
   if (id === null && !('method' in value)) return undefined;
   const problem = idProblem(id);
   return problem === undefined ? undefined : { reason: 'INVALID_ID', id: null, detail: problem };

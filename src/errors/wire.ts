@@ -17,6 +17,8 @@ export const WIRE_ERRORS = {
   BATCH_REFUSED: { status: 400, code: -32600, message: 'Invalid Request: JSON-RPC batches are not accepted' },
   EMPTY_BATCH: { status: 400, code: -32600, message: 'Invalid Request: empty batch' },
   INITIALIZE_WITH_SESSION: { status: 400, code: -32600, message: 'Invalid Request: initialize must not carry Mcp-Session-Id' },
+  INVALID_ID: { status: 400, code: -32600, message: 'Invalid Request: an id must be a string of at most 256 characters or an integer within ±(2^53−1)' },
+  INVALID_INITIALIZE_PARAMS: { status: 400, code: -32602, message: 'Invalid params: initialize needs protocolVersion (string), capabilities (object) and clientInfo (object with string name and version)' },
   SESSION_ID_REQUIRED: { status: 400, code: -32000, message: 'Bad Request: Mcp-Session-Id header is required' },
   SESSION_ID_MALFORMED: { status: 400, code: -32000, message: 'Bad Request: Mcp-Session-Id must be visible ASCII' },
   UNSUPPORTED_PROTOCOL_VERSION: { status: 400, code: -32000, message: 'Bad Request: unsupported MCP-Protocol-Version' },

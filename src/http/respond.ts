@@ -33,9 +33,9 @@ export function observeRefusals(server: Server, observer: RefusalObserver): void
 export function sendWireError(
   res: ServerResponse,
   reason: WireErrorReason,
-  options: { id?: JsonRpcId; detail?: string; headers?: Headers } = {},
+  options: { id?: JsonRpcId; detail?: string; data?: Record<string, unknown>; headers?: Headers } = {},
 ): void {
-  const body = wireError(reason, options.id ?? null, options.detail);
+  const body = wireError(reason, options.id ?? null, options.detail, options.data);
   const status = WIRE_ERRORS[reason].status;
   const server = (res.socket as { server?: Server } | null)?.server;
   if (server) observers.get(server)?.(reason, status, res);

@@ -2,9 +2,17 @@
  * A client's body (a POST, a WebSocket frame) as one framed JSON-RPC message, a batch of parsed
  * values, or the registry reason it is refused for. Never throws.
  */
-import { classify, type Framed } from '../../jsonrpc/message.js';
+import { describeProblem, initializeParamsProblem } from '../../jsonrpc/initialize-params.js';
+import { classify, type Framed, type JsonRpcRequest } from '../../jsonrpc/message.js';
+import { idProblem, representableId } from '../../jsonrpc/request-id.js';
 
-export type FrameRefusal = { reason: 'PARSE_ERROR' | 'EMPTY_BATCH' | 'INVALID_MESSAGE'; id: string | number | null };
+export interface FrameRefusal {
+  reason: 'PARSE_ERROR' | 'EMPTY_BATCH' | 'INVALID_MESSAGE' | 'INVALID_ID' | 'INVALID_INITIALIZE_PARAMS';
+  /** The id to answer with: the message's own when a client could match it, else `null`. */
+  id: string | number | null;
+  detail?: string;
+  data?: Record<string, unknown>;
+}
 
 export type FramedBody = Framed | { kind: 'batch'; items: unknown[] } | FrameRefusal;
 
@@ -35,12 +43,30 @@ function isMcpShaped(value: unknown): boolean {
   return !Array.isArray((value as { params?: unknown }).params);
 }
 
+/**
+ * INVALID_ID when `value` carries an id a client may not use: not a string or an integer, an
+ * integer JSON cannot carry exactly (12345678901234567890 parses to a float), or an over-long
+ * string. Such a request would reach the child and never be answered under the id that was sent.
+ * A response may carry `null` (JSON-RPC's id of an error that has none to echo).
+ */
+export function idRefusal(value: unknown): FrameRefusal | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || !('id' in value)) return undefined;
+  const { id } = value;
+  if (id === null && !('method' in value)) return undefined;
+  const problem = idProblem(id);
+  return problem === undefined ? undefined : { reason: 'INVALID_ID', id: null, detail: problem };
+}
+
 /** One parsed value as a framed message; `text` is its source when it has one of its own. */
 export function frameValue(value: unknown, text?: string, bytes?: number): Framed | FrameRefusal {
+  const badId = idRefusal(value);
+  if (badId) return badId;
   const kind = isMcpShaped(value) ? classify(value) : undefined;
-  if (!kind) {
-    const id = (value as { id?: unknown } | null)?.id;
-    return { reason: 'INVALID_MESSAGE', id: typeof id === 'string' || typeof id === 'number' ? id : null };
+  if (!kind) return { reason: 'INVALID_MESSAGE', id: representableId((value as { id?: unknown } | null)?.id) };
+  if (kind === 'request' && (value as JsonRpcRequest).method === 'initialize') {
+    const { id, params } = value as JsonRpcRequest;
+    const problem = initializeParamsProblem(params);
+    if (problem) return { reason: 'INVALID_INITIALIZE_PARAMS', id, detail: describeProblem(problem, params), data: { field: problem.field } };
   }
   // The child reads one message per line: a pretty-printed body is re-serialized onto one.
   if (text !== undefined && bytes !== undefined && !text.includes('\n') && !text.includes('\r')) {

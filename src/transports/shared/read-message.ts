@@ -16,6 +16,6 @@ export async function readMessage(req: IncomingMessage, res: ServerResponse, max
   }
   const framed = frameBody(body.body, body.bytes);
   if (!('reason' in framed)) return framed;
-  sendWireError(res, framed.reason, { id: framed.id });
+  sendWireError(res, framed.reason, { id: framed.id, detail: framed.detail, data: framed.data });
   return undefined;
 }

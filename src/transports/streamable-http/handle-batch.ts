@@ -4,7 +4,8 @@
  * single messages for the child (a stdio server reads one message per line), and the answers to its
  * requests are collected into one array (or one SSE stream), per JSON-RPC 2.0: an element that is
  * not a message, or a request the session refuses, gets its error in the array; a batch of only
- * notifications and responses gets 202.
+ * notifications and responses gets 202. A batch holding initialize, or an id no answer could carry
+ * back, is refused whole (batchRefusal(), checked before the session is looked up).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { wireError } from '../../errors/wire.js';
@@ -13,7 +14,7 @@ import type { Framed, JsonRpcRequest } from '../../jsonrpc/message.js';
 import { contextOf } from '../../observability/request-context.js';
 import { answerWithError } from '../../session/in-flight.js';
 import type { Session } from '../../session/session.js';
-import { frameValue } from '../shared/frame-body.js';
+import { frameValue, idRefusal } from '../shared/frame-body.js';
 import type { TransportContext } from '../shared/transport-context.js';
 import { PostStream } from './post-stream.js';
 import { streamsOf } from './session-streams.js';
@@ -25,13 +26,26 @@ export function acceptsBatches(protocolVersion: string | undefined): boolean {
   return protocolVersion !== undefined && protocolVersion < BATCHES_REMOVED_IN;
 }
 
+/**
+ * Why a batch is refused whole, before any session is looked up: it holds an `initialize` (which
+ * opens a session and must be sent alone, with or without one), or an element whose id a client
+ * may not use (its error could only carry `id: null`, which no client can match to the element, so
+ * the batch's sender would wait for an answer that never comes).
+ */
+export function batchRefusal(items: unknown[]): { reason: 'BATCH_REFUSED' | 'INVALID_ID'; detail: string } | undefined {
+  for (const [index, item] of items.entries()) {
+    if ((item as { method?: unknown } | null)?.method === 'initialize') return { reason: 'BATCH_REFUSED', detail: `initialize must be sent alone (element ${index})` };
+    const badId = idRefusal(item);
+    if (badId) return { reason: 'INVALID_ID', detail: `element ${index}: ${badId.detail ?? 'bad id'}` };
+  }
+  return undefined;
+}
+
 export async function handleBatch(req: IncomingMessage, res: ServerResponse, items: unknown[], session: Session, context: TransportContext): Promise<void> {
   if (!acceptsBatches(session.protocolVersion)) {
     return sendWireError(res, 'BATCH_REFUSED', { detail: `this session negotiated ${session.protocolVersion ?? 'no version yet'}; batches exist only before ${BATCHES_REMOVED_IN}` });
   }
   const framed = items.map((item) => frameValue(item));
-  const initialize = framed.find((one) => 'kind' in one && one.kind === 'request' && (one.message as JsonRpcRequest).method === 'initialize');
-  if (initialize) return sendWireError(res, 'INVALID_MESSAGE', { detail: 'initialize must not be part of a batch' });
 
   const answers = framed.filter((one) => !('kind' in one) || one.kind === 'request').length;
   if (answers === 0) {
@@ -43,7 +57,7 @@ export async function handleBatch(req: IncomingMessage, res: ServerResponse, ite
   const requestContext = contextOf(req);
   for (const one of framed) {
     if (!('kind' in one)) {
-      answerWithError(sink, wireError(one.reason, one.id));
+      answerWithError(sink, wireError(one.reason, one.id, one.detail, one.data));
     } else if (one.kind === 'request') {
       const request = one as Framed<JsonRpcRequest>;
       const outcome = await session.submitRequest(request, sink, requestContext);

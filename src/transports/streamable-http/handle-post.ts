@@ -12,7 +12,7 @@ import { contextOf } from '../../observability/request-context.js';
 import type { Session } from '../../session/session.js';
 import { readMessage } from '../shared/read-message.js';
 import { admissionRefusal, findSession, type TransportContext } from '../shared/transport-context.js';
-import { handleBatch } from './handle-batch.js';
+import { batchRefusal, handleBatch } from './handle-batch.js';
 import { PostStream } from './post-stream.js';
 import { streamsOf } from './session-streams.js';
 import { checkContentType, checkPostAccept, checkProtocolVersion, sessionIdOf } from './validate.js';
@@ -23,6 +23,8 @@ export async function handlePost(req: IncomingMessage, res: ServerResponse, cont
 
   const framed = await readMessage(req, res, context.config.maxBodyBytes);
   if (!framed) return;
+  const badBatch = framed.kind === 'batch' ? batchRefusal(framed.items) : undefined;
+  if (badBatch) return sendWireError(res, badBatch.reason, { detail: badBatch.detail });
 
   if (framed.kind === 'request' && (framed.message as JsonRpcRequest).method === 'initialize') {
     return initialize(req, res, framed as Framed<JsonRpcRequest>, context);

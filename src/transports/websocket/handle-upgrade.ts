@@ -82,7 +82,7 @@ export class WebSocketEndpoint {
     if (isBinary) return connection.closeWith(CLOSE_CODES.UNSUPPORTED_DATA, 'MCP messages are text frames');
     const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
     const framed = frameBody(bytes.toString('utf8'), bytes.length);
-    if ('reason' in framed) return connection.send(JSON.stringify(wireError(framed.reason, framed.id)));
+    if ('reason' in framed) return connection.send(JSON.stringify(wireError(framed.reason, framed.id, framed.detail, framed.data)));
     if (framed.kind === 'batch') return connection.send(JSON.stringify(wireError('BATCH_REFUSED', null, 'send one message per frame')));
     if (framed.kind !== 'request') {
       await session.forward(framed);

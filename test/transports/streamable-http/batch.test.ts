@@ -2,7 +2,8 @@
  * JSON-RPC batches against the real daemon and the echo fixture. A 2025-03-26 session may POST an
  * array: its requests' answers come back as one JSON array (or on one SSE stream), an element that
  * is not a message or reuses an id in flight gets its error in the array, notifications alone get
- * 202; initialize inside a batch is refused, and so is any batch on a 2025-06-18+ session.
+ * 202; a batch holding initialize or an unusable id is refused whole, and so is any batch on a
+ * 2025-06-18+ session.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -112,11 +113,31 @@ describe('JSON-RPC batches', () => {
     assert.deepEqual(answers, ['10:slept 300', '11:beside']);
   });
 
-  it('refuses a batch that contains initialize with 400, starting nothing', async () => {
+  it('refuses a batch that contains initialize with 400 BATCH_REFUSED, starting nothing, with or without a session', async () => {
     const before = processesTagged(daemon.tag).length;
     const initialize = JSON.parse(initializeBody(20, BATCHING)) as unknown;
-    assertRefused(await postBatch([initialize, echo(21, 'never')]), 400, 'INVALID_MESSAGE');
+    assertRefused(await postBatch([initialize, echo(21, 'never')]), 400, 'BATCH_REFUSED');
+    const sessionless = await rawRequest(daemon.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: JSON.stringify([initialize]),
+    });
+    assertRefused(sessionless, 400, 'BATCH_REFUSED');
     assert.equal(processesTagged(daemon.tag).length, before);
+  });
+
+  it('refuses a batch with an element whose id no answer could carry back, whole, with 400 INVALID_ID', async () => {
+    for (const id of [1.5, 1e300, true, { nested: 1 }, 'x'.repeat(257)]) {
+      assertRefused(await postBatch([echo(50, 'never'), { jsonrpc: '2.0', id, method: 'ping' }]), 400, 'INVALID_ID');
+    }
+    // 12345678901234567890 as sent: JSON.stringify would write the float it parses to.
+    const unsafe = await rawRequest(daemon.url, {
+      method: 'POST', headers: sessionHeaders(session, BATCHING),
+      body: `[${JSON.stringify(echo(51, 'never'))},{"jsonrpc":"2.0","id":12345678901234567890,"method":"ping"}]`,
+    });
+    assertRefused(unsafe, 400, 'INVALID_ID');
+    assert.match((unsafe.json as Answer).error?.message ?? '', /element 1/);
+    assert.equal((unsafe.json as Answer).id, null);
   });
 
   for (const version of ['2025-06-18', '2025-11-25']) {

@@ -60,7 +60,8 @@ export class Daemon {
       acceptingSessions: () => this.lifecycle.acceptingSessions(),
     };
     this.auth = Authenticator.fromConfig(config, this.logger);
-    const origins = new OriginPolicy({ loopback: isLoopback(config.host), allowedHosts: config.allowedHosts, allowedOrigins: config.allowedOrigins, corsOrigins: config.corsOrigins });
+    const loopback = isLoopback(config.host);
+    const origins = new OriginPolicy({ loopback, allowedHosts: config.allowedHosts, allowedOrigins: config.allowedOrigins, corsOrigins: config.corsOrigins });
     const admission = new Admission(origins, this.auth, this.logger);
     this.tls = config.tlsCert !== undefined && config.tlsKey !== undefined ? new TlsFiles(config.tlsCert, config.tlsKey) : undefined;
     const serverOptions: ServerOptions = {
@@ -73,7 +74,15 @@ export class Daemon {
 
     const internal: Route[] = [metricsRoute(this.sessions.metrics.registry)];
     if (config.status) internal.push(statusRoute(() => this.sessions.status()));
-    const guardedInternal = config.protectMetrics ? internal.map((route) => admitted(admission, route.path, route.methods, route.handle)) : internal;
+    // /metrics and /status carry session ids, pids and stderr lines: the DNS rebinding guard
+    // applies to them as to /mcp. On --metrics-port it applies while bound to loopback (where
+    // rebinding is the threat); elsewhere scrapers name that port as service discovery tells them,
+    // so its Host is not checked there (a browser Origin still is).
+    const internalOrigins = config.metricsPort === undefined || loopback
+      ? origins
+      : new OriginPolicy({ loopback, allowedHosts: [], allowedOrigins: config.allowedOrigins, corsOrigins: config.corsOrigins });
+    const internalGuard = new Admission(internalOrigins, config.protectMetrics ? this.auth : undefined, this.logger);
+    const guardedInternal = internal.map((route) => admitted(internalGuard, route.path, route.methods, route.handle));
     this.metricsServer = config.metricsPort === undefined ? undefined : createHttpServer(guardedInternal, this.logger, serverOptions);
     this.webSocket = config.wsPath !== false ? new WebSocketEndpoint(context) : undefined;
     this.server = createHttpServer(

@@ -15,8 +15,7 @@ import type { SidecarConfig } from '../config/schema.js';
 import { formatDuration } from '../config/duration.js';
 import { sendHealth, sendReadiness, type Readiness } from '../http/health.js';
 import { closeServer, listenOn, urlOf } from '../http/listen.js';
-import { metricsRoute, statusRoute } from '../http/metrics-endpoints.js';
-import { createHttpServer, type Route, type ServerOptions } from '../http/server.js';
+import { createHttpServer, type ServerOptions } from '../http/server.js';
 import { contextOf } from '../observability/request-context.js';
 import type { Logger } from '../observability/logger.js';
 import { isLoopback } from '../security/loopback.js';
@@ -25,7 +24,8 @@ import { SessionHost } from '../session/session-host.js';
 import { childSpecFrom, serverNameFrom } from '../supervisor/child-spec.js';
 import { SpawnHealth } from '../supervisor/spawn-health.js';
 import { WebSocketEndpoint } from '../transports/websocket/handle-upgrade.js';
-import { admitted, metadataRoutes, transportRoutes, upgradeHandler } from './routes.js';
+import { internalRoutes } from './internal-routes.js';
+import { metadataRoutes, transportRoutes, upgradeHandler } from './routes.js';
 import { Lifecycle } from './lifecycle.js';
 
 const DRAIN_POLL_MS = 25;
@@ -60,8 +60,7 @@ export class Daemon {
       acceptingSessions: () => this.lifecycle.acceptingSessions(),
     };
     this.auth = Authenticator.fromConfig(config, this.logger);
-    const loopback = isLoopback(config.host);
-    const origins = new OriginPolicy({ loopback, allowedHosts: config.allowedHosts, allowedOrigins: config.allowedOrigins, corsOrigins: config.corsOrigins });
+    const origins = new OriginPolicy({ loopback: isLoopback(config.host), allowedHosts: config.allowedHosts, allowedOrigins: config.allowedOrigins, corsOrigins: config.corsOrigins });
     const admission = new Admission(origins, this.auth, this.logger);
     this.tls = config.tlsCert !== undefined && config.tlsKey !== undefined ? new TlsFiles(config.tlsCert, config.tlsKey) : undefined;
     const serverOptions: ServerOptions = {
@@ -72,17 +71,7 @@ export class Daemon {
       maxConnections: config.maxConnections,
     };
 
-    const internal: Route[] = [metricsRoute(this.sessions.metrics.registry)];
-    if (config.status) internal.push(statusRoute(() => this.sessions.status()));
-    // /metrics and /status carry session ids, pids and stderr lines: the DNS rebinding guard
-    // applies to them as to /mcp. On --metrics-port it applies while bound to loopback (where
-    // rebinding is the threat); elsewhere scrapers name that port as service discovery tells them,
-    // so its Host is not checked there (a browser Origin still is).
-    const internalOrigins = config.metricsPort === undefined || loopback
-      ? origins
-      : new OriginPolicy({ loopback, allowedHosts: [], allowedOrigins: config.allowedOrigins, corsOrigins: config.corsOrigins });
-    const internalGuard = new Admission(internalOrigins, config.protectMetrics ? this.auth : undefined, this.logger);
-    const guardedInternal = internal.map((route) => admitted(internalGuard, route.path, route.methods, route.handle));
+    const guardedInternal = internalRoutes({ config, sessions: this.sessions, auth: this.auth, origins, admission, logger: this.logger });
     this.metricsServer = config.metricsPort === undefined ? undefined : createHttpServer(guardedInternal, this.logger, serverOptions);
     this.webSocket = config.wsPath !== false ? new WebSocketEndpoint(context) : undefined;
     this.server = createHttpServer(

@@ -23,6 +23,7 @@ import { DEFAULT_HELD_LIMITS } from './held-messages.js';
 import { SessionRegistry } from './registry.js';
 import { Session, type RequestDone, type SessionObserver, type SessionOptions } from './session.js';
 import { newSessionId } from './session-id.js';
+import { statusView, type StatusScope } from './status-view.js';
 
 export type { TransportName };
 
@@ -211,35 +212,22 @@ export class SessionHost {
     for (const session of this.registry.values()) session.pingIfIdle(now, intervalMs);
   }
 
-  /** What GET /status shows. */
-  status(now = Date.now()): object {
-    const sessions = [...this.registry.values()].map((session) => ({
-      id: session.id,
-      transport: session.transport,
-      principal: session.principal.name,
-      pid: session.pid,
-      ageMs: now - session.createdAt,
-      idleMs: now - session.lastActivityAt,
-      inFlight: session.inFlight,
-      rssBytes: session.child.rssBytes,
-      restarts: session.restarts,
-      droppedMessages: session.streams.dropped,
-      protocolVersion: session.protocolVersion,
-      stderr: session.child.stderr.tail().slice(-5),
-    }));
-    return {
-      sessions,
-      pool: { spares: this.pool.size, min: this.config.poolMin, max: this.config.poolMax, hits: this.pool.hits, misses: this.pool.misses },
+  /** What GET /status shows a reader who sees `scope`'s sessions (status-view.ts). */
+  status(scope: StatusScope, now = Date.now()): object {
+    const config = this.config;
+    return statusView({
+      sessions: this.registry.values(),
+      pool: { spares: this.pool.size, min: config.poolMin, max: config.poolMax, hits: this.pool.hits, misses: this.pool.misses },
       children: Object.fromEntries(this.countChildren()),
-      memory: { childrenRssBytes: this.watchdog.totalBytes, watchdogStops: this.watchdog.stops, memoryMaxBytes: finite(this.config.memoryMaxBytes), memoryMaxTotalBytes: finite(this.config.memoryMaxTotalBytes) },
+      memory: { childrenRssBytes: this.watchdog.totalBytes, watchdogStops: this.watchdog.stops, memoryMaxBytes: finite(config.memoryMaxBytes), memoryMaxTotalBytes: finite(config.memoryMaxTotalBytes) },
       limits: {
-        maxSessions: this.config.maxSessions,
-        maxInFlight: this.config.maxInFlight,
-        idleTimeoutMs: finite(this.config.idleTimeoutMs),
-        sessionTtlMs: finite(this.config.sessionTtlMs),
-        requestTimeoutMs: finite(this.config.requestTimeoutMs),
+        maxSessions: config.maxSessions,
+        maxInFlight: config.maxInFlight,
+        idleTimeoutMs: finite(config.idleTimeoutMs),
+        sessionTtlMs: finite(config.sessionTtlMs),
+        requestTimeoutMs: finite(config.requestTimeoutMs),
       },
-    };
+    }, scope, now);
   }
 
   private sessionObserver(): SessionObserver {

@@ -3,6 +3,8 @@
  * stderr lines): they pass the same Host/Origin guard as /mcp, on the main port and on a
  * loopback --metrics-port. Off loopback, --metrics-port does not check Host (scrapers name it as
  * service discovery does) but still refuses a foreign browser Origin. /healthz and /readyz stay open.
+ * With authentication on, /status on the main port needs a token and shows a principal its own
+ * sessions; --status-operators see all, as does /status on --metrics-port.
  */
 import assert from 'node:assert/strict';
 import { request, type IncomingHttpHeaders } from 'node:http';
@@ -10,6 +12,9 @@ import { after, before, describe, it } from 'node:test';
 import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { initializeBody, MCP_ACCEPT } from '../helpers/http.js';
 import { connectClient, type ConnectedClient } from '../helpers/mcp-client.js';
+import { waitFor } from '../helpers/poll.js';
+import { assertNothingLogged, assertWireError, bearer, connectAs, initializeAs, newToken, type AuthedClient } from './auth-helpers.js';
+import { rawRequest } from '../helpers/http.js';
 
 interface Reply { status: number; headers: IncomingHttpHeaders; text: string }
 
@@ -117,6 +122,106 @@ describe('--metrics-port off loopback', () => {
     for (const path of ['/metrics', '/status']) {
       assert.equal((await send(`${metricsBase}${path}`, { host: scraper })).status, 200, path);
       assertRefused(await send(`${metricsBase}${path}`, { host: scraper, origin: 'http://evil.example' }), 'FORBIDDEN_ORIGIN', path);
+    }
+  });
+});
+
+interface StatusBody {
+  principal?: string;
+  sessions: { id: string; principal: string; stderr: string[] }[];
+  pool?: unknown;
+  limits: { maxSessions: number };
+}
+
+const tokens = { alice: newToken('alice'), bob: newToken('bob'), ops: newToken('ops') };
+const authEnv = { MCP_SIDECAR_AUTH_TOKENS: Object.entries(tokens).map(([name, token]) => `${name}:${token}`).join(',') };
+
+async function statusAs(url: string, token: string | undefined): Promise<{ text: string; body: StatusBody }> {
+  const response = await rawRequest(url, { headers: bearer(token) });
+  assert.equal(response.status, 200, response.text);
+  return { text: response.text, body: response.json as StatusBody };
+}
+
+describe('/status with authentication on', () => {
+  let daemon: TestDaemon;
+  let alice: AuthedClient;
+  let bob: AuthedClient;
+  let aliceId: string;
+  let bobId: string;
+
+  before(async () => {
+    daemon = await startDaemon({ fixture: { name: 'echo-server' }, args: ['--status', '--status-operators', 'ops'], env: authEnv });
+    alice = await connectAs(daemon.url, tokens.alice);
+    bob = await connectAs(daemon.url, tokens.bob);
+    aliceId = alice.transport.sessionId ?? '';
+    bobId = bob.transport.sessionId ?? '';
+    await alice.client.callTool({ name: 'stderr', arguments: { lines: 3 } });
+    // The stderr lines reach /status once the child's stderr has been read.
+    await waitFor(async () => (await statusAs(`${daemon.baseUrl}/status`, tokens.alice)).text.includes('stderr line 3') || undefined, { what: "alice's stderr lines in /status" });
+  });
+  after(async () => {
+    await alice?.close();
+    await bob?.close();
+    await daemon?.close();
+  });
+
+  it('refuses a reader without a token or with a bad one, with the challenge /mcp sends', async () => {
+    const mcp = await initializeAs(daemon.url, undefined);
+    assertWireError(mcp, 401, 'UNAUTHORIZED');
+    const refused = await rawRequest(`${daemon.baseUrl}/status`, {});
+    assertWireError(refused, 401, 'UNAUTHORIZED');
+    assert.ok(refused.headers.get('www-authenticate'), 'a challenge');
+    assert.equal(refused.headers.get('www-authenticate'), mcp.headers.get('www-authenticate'));
+    assertWireError(await rawRequest(`${daemon.baseUrl}/status`, { headers: bearer(newToken('alice')) }), 401, 'INVALID_TOKEN');
+    assert.ok(!refused.text.includes(aliceId));
+  });
+
+  it("shows bob his own session and nothing of alice's: no session id, no stderr line, no pool", async () => {
+    const { text, body } = await statusAs(`${daemon.baseUrl}/status`, tokens.bob);
+    assert.equal(body.principal, 'bob');
+    assert.deepEqual(body.sessions.map((session) => session.id), [bobId]);
+    assert.ok(!text.includes(aliceId), 'bob sees alice\'s session id');
+    assert.ok(!text.includes('stderr line'), 'bob sees alice\'s stderr');
+    assert.equal(body.pool, undefined);
+    assert.equal(typeof body.limits.maxSessions, 'number');
+  });
+
+  it('shows alice her own session with its stderr lines', async () => {
+    const { body } = await statusAs(`${daemon.baseUrl}/status`, tokens.alice);
+    assert.deepEqual(body.sessions.map((session) => [session.id, session.principal]), [[aliceId, 'alice']]);
+    assert.deepEqual(body.sessions[0]?.stderr.slice(-3), ['stderr line 1', 'stderr line 2', 'stderr line 3']);
+  });
+
+  it('shows an operator every session, the pool and the limits', async () => {
+    const { body } = await statusAs(`${daemon.baseUrl}/status`, tokens.ops);
+    assert.deepEqual(body.sessions.map((session) => session.id).sort(), [aliceId, bobId].sort());
+    assert.equal(body.principal, undefined);
+    assert.ok(body.pool, 'the pool');
+  });
+
+  it('never logs a token', async () => {
+    await assertNothingLogged(daemon, Object.values(tokens));
+  });
+});
+
+describe('/status on --metrics-port with authentication on', () => {
+  it('shows every session to whoever reaches that port (the operators\' port), and needs a token only with --protect-metrics', async () => {
+    for (const protect of [false, true]) {
+      const daemon = await startDaemon({ fixture: { name: 'echo-server' }, args: ['--status', '--metrics-port', '0', ...(protect ? ['--protect-metrics'] : [])], env: authEnv });
+      const alice = await connectAs(daemon.url, tokens.alice).catch(async (error: unknown) => {
+        await daemon.close();
+        throw error;
+      });
+      try {
+        const metricsUrl = String((await daemon.waitForLog((line) => line.msg === 'metrics listening')).url);
+        const statusUrl = new URL('/status', metricsUrl).toString();
+        if (protect) assertWireError(await rawRequest(statusUrl, {}), 401, 'UNAUTHORIZED');
+        const { body } = await statusAs(statusUrl, protect ? tokens.bob : undefined);
+        assert.deepEqual(body.sessions.map((session) => session.id), [alice.transport.sessionId], `--protect-metrics ${protect}`);
+      } finally {
+        await alice.close();
+        await daemon.close();
+      }
     }
   });
 });

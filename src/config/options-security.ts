@@ -54,7 +54,7 @@ export const SECURITY_OPTIONS: readonly OptionSpec[] = [
   },
   {
     key: 'maxSessionsPerPrincipal', flags: '--max-sessions-per-principal <count>', env: 'MCP_SIDECAR_MAX_SESSIONS_PER_PRINCIPAL',
-    description: 'most live sessions one principal may hold; one more gets 429 (0: no limit but --max-sessions)',
+    description: 'most live sessions one principal may hold; one more gets 429 (0: no limit but --max-sessions; with authentication on, 0 means a quarter of --max-sessions)',
     default: 0, defaultText: '0', accepts: 'a whole number', parse: count(0),
   },
   {

@@ -6,7 +6,7 @@
 import type { Principal } from '../auth/principal.js';
 import { PrincipalEnv } from '../auth/principal-env.js';
 import { RequestPolicy } from '../auth/request-policy.js';
-import type { SidecarConfig } from '../config/schema.js';
+import { authConfigured, type SidecarConfig } from '../config/schema.js';
 import type { WireErrorReason } from '../errors/wire.js';
 import { auditToolCall } from '../observability/audit-log.js';
 import type { Logger } from '../observability/logger.js';
@@ -22,6 +22,7 @@ import { WarmPool } from '../supervisor/warm-pool.js';
 import { DEFAULT_HELD_LIMITS } from './held-messages.js';
 import { SessionRegistry } from './registry.js';
 import { Session, type RequestDone, type SessionObserver, type SessionOptions } from './session.js';
+import { CONNECTION_BOUND, heldBy, sessionCaps, type SessionCaps } from './session-caps.js';
 import { newSessionId } from './session-id.js';
 import { statusView, type StatusScope } from './status-view.js';
 
@@ -35,9 +36,6 @@ export interface Refusal {
   reason: WireErrorReason;
   retryAfterSeconds: number;
 }
-
-/** Transports whose connection is the session: it ends when the connection closes. */
-const CONNECTION_BOUND: ReadonlySet<TransportName> = new Set(['sse', 'websocket']);
 
 /** JSON has no Infinity: an unbounded limit reads "infinity", as on the command line. */
 function finite(value: number): number | 'infinity' {
@@ -61,6 +59,8 @@ export class SessionHost {
   /** Tool policy, rate limits and concurrency per principal. */
   readonly requests: RequestPolicy;
   private principalEnv: PrincipalEnv;
+  /** Per-principal session caps, settled once (session-caps.ts). */
+  private readonly caps: SessionCaps;
 
   /** Throws `SidecarError` when a policy file (--tool-policy, --principal-env) is bad. */
   constructor(config: SidecarConfig, spec: ChildSpec, spawnHealth: SpawnHealth, logger: Logger) {
@@ -70,6 +70,11 @@ export class SessionHost {
     this.principalEnv = config.principalEnv === undefined ? PrincipalEnv.empty() : PrincipalEnv.load(config.principalEnv);
     this.spawnHealth = spawnHealth;
     this.logger = logger;
+    this.caps = sessionCaps(config, authConfigured(config));
+    if (this.caps.fairShare) {
+      logger.info({ maxSessionsPerPrincipal: this.caps.perPrincipal, maxSessions: config.maxSessions, uninitializedPerPrincipal: this.caps.uninitializedPerPrincipal },
+        'authentication is on and --max-sessions-per-principal is unset: each principal may hold a quarter of --max-sessions');
+    }
     this.metrics = new Metrics({
       sessionsByTransport: () => this.countSessions(),
       childrenByState: () => this.countChildren(),
@@ -126,11 +131,17 @@ export class SessionHost {
    * Opening counts as one request against the principal's --rate-limit (its initialize is not
    * counted again), taken last, so a session refused for another reason costs no budget.
    */
-  admitOpening(principal: Principal): Refusal | undefined {
+  admitOpening(principal: Principal, transport: TransportName): Refusal | undefined {
     const retryAfterSeconds = RETRY_AFTER_SECONDS;
     if (this.registry.size >= this.config.maxSessions) return { reason: 'SESSION_LIMIT', retryAfterSeconds };
-    const perPrincipal = this.config.maxSessionsPerPrincipal;
-    if (perPrincipal > 0 && this.registry.countFor(principal) >= perPrincipal) return { reason: 'PRINCIPAL_SESSION_LIMIT', retryAfterSeconds };
+    const { perPrincipal, uninitializedPerPrincipal } = this.caps;
+    if (perPrincipal > 0 || uninitializedPerPrincipal > 0) {
+      const held = heldBy(this.registry.values(), principal);
+      if (perPrincipal > 0 && held.sessions >= perPrincipal) return { reason: 'PRINCIPAL_SESSION_LIMIT', retryAfterSeconds };
+      if (uninitializedPerPrincipal > 0 && CONNECTION_BOUND.has(transport) && held.uninitialized >= uninitializedPerPrincipal) {
+        return { reason: 'PRINCIPAL_UNINITIALIZED_LIMIT', retryAfterSeconds };
+      }
+    }
     if (this.watchdog.overTotal()) return { reason: 'MEMORY_LIMIT', retryAfterSeconds };
     const rate = this.requests.admitOpening(principal);
     if (!rate.ok) {
@@ -222,6 +233,8 @@ export class SessionHost {
       memory: { childrenRssBytes: this.watchdog.totalBytes, watchdogStops: this.watchdog.stops, memoryMaxBytes: finite(config.memoryMaxBytes), memoryMaxTotalBytes: finite(config.memoryMaxTotalBytes) },
       limits: {
         maxSessions: config.maxSessions,
+        maxSessionsPerPrincipal: this.caps.perPrincipal,
+        uninitializedPerPrincipal: this.caps.uninitializedPerPrincipal,
         maxInFlight: config.maxInFlight,
         idleTimeoutMs: finite(config.idleTimeoutMs),
         sessionTtlMs: finite(config.sessionTtlMs),

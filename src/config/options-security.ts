@@ -1,6 +1,7 @@
 /** Options of who may call and how: authentication, per-principal limits and access, network hygiene. */
 import { DURATION_FORMAT } from './duration.js';
 import { RATE_FORMAT, bool, count, isOrigin, isUrl, list, positiveDuration, rate, text } from './parsers.js';
+import { OPERATOR_FORMAT, isOperatorEntry } from '../auth/operators.js';
 import { TOKEN_FORMAT } from '../auth/token-file.js';
 import type { OptionSpec } from './schema.js';
 
@@ -47,8 +48,13 @@ export const SECURITY_OPTIONS: readonly OptionSpec[] = [
     default: false, defaultText: 'off', accepts: 'true or false (the bare flag: true)', parse: bool,
   },
   {
+    key: 'statusOperators', flags: '--status-operators <name,...>', env: 'MCP_SIDECAR_STATUS_OPERATORS',
+    description: 'principals who see every session in /status on the main port; with authentication on, any other principal sees only its own (needs --auth-tokens, --auth-tokens-file or --jwks-url)',
+    default: [], defaultText: 'none', accepts: OPERATOR_FORMAT, parse: list(isOperatorEntry),
+  },
+  {
     key: 'maxSessionsPerPrincipal', flags: '--max-sessions-per-principal <count>', env: 'MCP_SIDECAR_MAX_SESSIONS_PER_PRINCIPAL',
-    description: 'most live sessions one principal may hold; one more gets 429 (0: no limit but --max-sessions)',
+    description: 'most live sessions one principal may hold; one more gets 429 (0: no limit but --max-sessions; with authentication on, 0 means a quarter of --max-sessions)',
     default: 0, defaultText: '0', accepts: 'a whole number', parse: count(0),
   },
   {

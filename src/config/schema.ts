@@ -66,6 +66,7 @@ export interface SidecarConfig extends RestartPolicy {
   jwksUrl: string | undefined;
   requiredScopes: string[];
   protectMetrics: boolean;
+  statusOperators: string[];
   maxSessionsPerPrincipal: number;
   rateLimit: Rate | undefined;
   toolRateLimit: Rate | undefined;
@@ -138,10 +139,18 @@ export function settleConfig(config: SidecarConfig): string | undefined {
     const earlier = served.slice(0, index).find((entry) => entry[1] === value);
     if (earlier) return `option '${flag}' value ${value} is also ${earlier[0]}. Expected a path of its own.`;
   }
+  if (config.statusOperators.length > 0 && !authConfigured(config)) {
+    return `option '--status-operators' needs authentication: without it everyone sees every session. Expected --auth-tokens, --auth-tokens-file or --jwks-url too.`;
+  }
   if (config.metricsPort !== undefined && config.metricsPort !== 0 && config.metricsPort === config.port) {
     return `option '--metrics-port' value ${config.metricsPort} is the main port. Expected another port, or leave it unset to serve metrics on the main port.`;
   }
   return undefined;
+}
+
+/** Whether any authentication is configured (static tokens or JWTs): callers are then principals of their own. */
+export function authConfigured(config: Pick<SidecarConfig, 'authTokensFile' | 'authTokens' | 'jwksUrl'>): boolean {
+  return config.authTokensFile !== undefined || config.authTokens !== undefined || config.jwksUrl !== undefined;
 }
 
 /** The defaults as a config, for tests and embedding. */

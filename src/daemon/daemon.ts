@@ -15,8 +15,7 @@ import type { SidecarConfig } from '../config/schema.js';
 import { formatDuration } from '../config/duration.js';
 import { sendHealth, sendReadiness, type Readiness } from '../http/health.js';
 import { closeServer, listenOn, urlOf } from '../http/listen.js';
-import { metricsRoute, statusRoute } from '../http/metrics-endpoints.js';
-import { createHttpServer, type Route, type ServerOptions } from '../http/server.js';
+import { createHttpServer, type ServerOptions } from '../http/server.js';
 import { contextOf } from '../observability/request-context.js';
 import type { Logger } from '../observability/logger.js';
 import { isLoopback } from '../security/loopback.js';
@@ -25,7 +24,8 @@ import { SessionHost } from '../session/session-host.js';
 import { childSpecFrom, serverNameFrom } from '../supervisor/child-spec.js';
 import { SpawnHealth } from '../supervisor/spawn-health.js';
 import { WebSocketEndpoint } from '../transports/websocket/handle-upgrade.js';
-import { admitted, metadataRoutes, transportRoutes, upgradeHandler } from './routes.js';
+import { internalRoutes } from './internal-routes.js';
+import { metadataRoutes, transportRoutes, upgradeHandler } from './routes.js';
 import { Lifecycle } from './lifecycle.js';
 
 const DRAIN_POLL_MS = 25;
@@ -71,9 +71,7 @@ export class Daemon {
       maxConnections: config.maxConnections,
     };
 
-    const internal: Route[] = [metricsRoute(this.sessions.metrics.registry)];
-    if (config.status) internal.push(statusRoute(() => this.sessions.status()));
-    const guardedInternal = config.protectMetrics ? internal.map((route) => admitted(admission, route.path, route.methods, route.handle)) : internal;
+    const guardedInternal = internalRoutes({ config, sessions: this.sessions, auth: this.auth, origins, admission, logger: this.logger });
     this.metricsServer = config.metricsPort === undefined ? undefined : createHttpServer(guardedInternal, this.logger, serverOptions);
     this.webSocket = config.wsPath !== false ? new WebSocketEndpoint(context) : undefined;
     this.server = createHttpServer(

@@ -1,11 +1,12 @@
 /**
- * The daemon's paths. Client-facing ones (the three transports, and /metrics and /status with
- * --protect-metrics) pass the admission first: Host/Origin, then the bearer token, refused with the
- * registry's status and a `WWW-Authenticate` challenge. /healthz, /readyz and the protected
- * resource metadata stay open.
+ * The daemon's paths. Client-facing ones (the three transports, /status with authentication on,
+ * /metrics with --protect-metrics) pass the admission first: Host/Origin, then the bearer token,
+ * refused with the registry's status and a `WWW-Authenticate` challenge; /metrics and /status pass
+ * Host/Origin in any case. /healthz, /readyz and the protected resource metadata stay open.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { Principal } from '../auth/principal.js';
 import type { ProtectedResourceMetadata } from '../auth/protected-resource.js';
 import { answerOnSocket, sendJson, sendWireError } from '../http/respond.js';
 import { lacksHost, pathOf } from '../http/request-target.js';
@@ -19,18 +20,21 @@ import type { TransportContext } from '../transports/shared/transport-context.js
 import { handleStreamableHttp } from '../transports/streamable-http/endpoint.js';
 import type { WebSocketEndpoint } from '../transports/websocket/handle-upgrade.js';
 
+/** What an admitted route does, with the principal the admission decided. */
+export type AdmittedHandler = (req: IncomingMessage, res: ServerResponse, principal: Principal) => void | Promise<void>;
+
 /** A route whose requests pass the admission before `handle` sees them. */
-export function admitted(admission: Admission, path: string, methods: readonly string[], handle: Handler): Route {
+export function admitted(admission: Admission, path: string, methods: readonly string[], handle: AdmittedHandler): Route {
   return {
     path,
     methods,
     handle: (req, res) => {
       // Without authentication the verdict is known at once: no promise on the request's path.
       const known = admission.admitNow(req);
-      if (known) return known.ok ? handle(req, res) : sendWireError(res, known.reason);
+      if (known) return known.ok ? handle(req, res, known.principal) : sendWireError(res, known.reason);
       return admission.admit(req).then((verdict) => {
         if (!verdict.ok) return sendWireError(res, verdict.reason, verdict.headers ? { headers: verdict.headers } : {});
-        return handle(req, res);
+        return handle(req, res, verdict.principal);
       });
     },
   };

@@ -45,6 +45,7 @@ export const WIRE_ERRORS = {
   UNSUPPORTED_MEDIA_TYPE: { status: 415, code: -32000, message: 'Unsupported Media Type: Content-Type must be application/json' },
   TOO_MANY_IN_FLIGHT: { status: 429, code: -32000, message: 'Too Many Requests: this session has too many requests in flight (--max-in-flight)' },
   PRINCIPAL_SESSION_LIMIT: { status: 429, code: -32000, message: 'Too Many Requests: this principal holds its most sessions (--max-sessions-per-principal)' },
+  PRINCIPAL_UNINITIALIZED_LIMIT: { status: 429, code: -32000, message: 'Too Many Requests: this principal holds its most SSE streams and WebSockets that have not initialized' },
   RATE_LIMITED: { status: 429, code: -32000, message: 'Too Many Requests: this principal is over its request rate (--rate-limit)' },
   TOOL_RATE_LIMITED: { status: 429, code: -32000, message: 'Too Many Requests: this principal is over its rate for this tool (--tool-rate-limit)' },
   CONCURRENCY_LIMIT: { status: 429, code: -32000, message: 'Too Many Requests: this principal has its most requests in flight (--max-concurrent-per-principal)' },

@@ -6,7 +6,7 @@
 import type { Principal } from '../auth/principal.js';
 import { PrincipalEnv } from '../auth/principal-env.js';
 import { RequestPolicy } from '../auth/request-policy.js';
-import type { SidecarConfig } from '../config/schema.js';
+import { authConfigured, type SidecarConfig } from '../config/schema.js';
 import type { WireErrorReason } from '../errors/wire.js';
 import { auditToolCall } from '../observability/audit-log.js';
 import type { Logger } from '../observability/logger.js';
@@ -23,7 +23,9 @@ import { ClientBacklog, OVERLOAD } from './client-backlog.js';
 import { DEFAULT_HELD_LIMITS } from './held-messages.js';
 import { SessionRegistry } from './registry.js';
 import { Session, type RequestDone, type SessionObserver, type SessionOptions } from './session.js';
+import { CONNECTION_BOUND, heldBy, sessionCaps, type SessionCaps } from './session-caps.js';
 import { newSessionId } from './session-id.js';
+import { statusView, type StatusScope } from './status-view.js';
 
 export type { TransportName };
 
@@ -35,9 +37,6 @@ export interface Refusal {
   reason: WireErrorReason;
   retryAfterSeconds: number;
 }
-
-/** Transports whose connection is the session: it ends when the connection closes. */
-const CONNECTION_BOUND: ReadonlySet<TransportName> = new Set(['sse', 'websocket']);
 
 /** JSON has no Infinity: an unbounded limit reads "infinity", as on the command line. */
 function finite(value: number): number | 'infinity' {
@@ -63,6 +62,8 @@ export class SessionHost {
   /** Bytes waiting for every client together, against --client-buffer-budget. */
   readonly backlog: ClientBacklog;
   private principalEnv: PrincipalEnv;
+  /** Per-principal session caps, settled once (session-caps.ts). */
+  private readonly caps: SessionCaps;
 
   /** Throws `SidecarError` when a policy file (--tool-policy, --principal-env) is bad. */
   constructor(config: SidecarConfig, spec: ChildSpec, spawnHealth: SpawnHealth, logger: Logger) {
@@ -72,6 +73,11 @@ export class SessionHost {
     this.principalEnv = config.principalEnv === undefined ? PrincipalEnv.empty() : PrincipalEnv.load(config.principalEnv);
     this.spawnHealth = spawnHealth;
     this.logger = logger;
+    this.caps = sessionCaps(config, authConfigured(config));
+    if (this.caps.fairShare) {
+      logger.info({ maxSessionsPerPrincipal: this.caps.perPrincipal, maxSessions: config.maxSessions, uninitializedPerPrincipal: this.caps.uninitializedPerPrincipal },
+        'authentication is on and --max-sessions-per-principal is unset: each principal may hold a quarter of --max-sessions');
+    }
     this.metrics = new Metrics({
       sessionsByTransport: () => this.countSessions(),
       childrenByState: () => this.countChildren(),
@@ -144,11 +150,17 @@ export class SessionHost {
    * Opening counts as one request against the principal's --rate-limit (its initialize is not
    * counted again), taken last, so a session refused for another reason costs no budget.
    */
-  admitOpening(principal: Principal): Refusal | undefined {
+  admitOpening(principal: Principal, transport: TransportName): Refusal | undefined {
     const retryAfterSeconds = RETRY_AFTER_SECONDS;
     if (this.registry.size >= this.config.maxSessions) return { reason: 'SESSION_LIMIT', retryAfterSeconds };
-    const perPrincipal = this.config.maxSessionsPerPrincipal;
-    if (perPrincipal > 0 && this.registry.countFor(principal) >= perPrincipal) return { reason: 'PRINCIPAL_SESSION_LIMIT', retryAfterSeconds };
+    const { perPrincipal, uninitializedPerPrincipal } = this.caps;
+    if (perPrincipal > 0 || uninitializedPerPrincipal > 0) {
+      const held = heldBy(this.registry.values(), principal);
+      if (perPrincipal > 0 && held.sessions >= perPrincipal) return { reason: 'PRINCIPAL_SESSION_LIMIT', retryAfterSeconds };
+      if (uninitializedPerPrincipal > 0 && CONNECTION_BOUND.has(transport) && held.uninitialized >= uninitializedPerPrincipal) {
+        return { reason: 'PRINCIPAL_UNINITIALIZED_LIMIT', retryAfterSeconds };
+      }
+    }
     if (this.watchdog.overTotal()) return { reason: 'MEMORY_LIMIT', retryAfterSeconds };
     const rate = this.requests.admitOpening(principal);
     if (!rate.ok) {
@@ -232,35 +244,24 @@ export class SessionHost {
     for (const session of this.registry.values()) session.pingIfIdle(now, intervalMs);
   }
 
-  /** What GET /status shows. */
-  status(now = Date.now()): object {
-    const sessions = [...this.registry.values()].map((session) => ({
-      id: session.id,
-      transport: session.transport,
-      principal: session.principal.name,
-      pid: session.pid,
-      ageMs: now - session.createdAt,
-      idleMs: now - session.lastActivityAt,
-      inFlight: session.inFlight,
-      rssBytes: session.child.rssBytes,
-      restarts: session.restarts,
-      droppedMessages: session.streams.dropped,
-      protocolVersion: session.protocolVersion,
-      stderr: session.child.stderr.tail().slice(-5),
-    }));
-    return {
-      sessions,
-      pool: { spares: this.pool.size, min: this.config.poolMin, max: this.config.poolMax, hits: this.pool.hits, misses: this.pool.misses },
+  /** What GET /status shows a reader who sees `scope`'s sessions (status-view.ts). */
+  status(scope: StatusScope, now = Date.now()): object {
+    const config = this.config;
+    return statusView({
+      sessions: this.registry.values(),
+      pool: { spares: this.pool.size, min: config.poolMin, max: config.poolMax, hits: this.pool.hits, misses: this.pool.misses },
       children: Object.fromEntries(this.countChildren()),
-      memory: { childrenRssBytes: this.watchdog.totalBytes, watchdogStops: this.watchdog.stops, memoryMaxBytes: finite(this.config.memoryMaxBytes), memoryMaxTotalBytes: finite(this.config.memoryMaxTotalBytes) },
+      memory: { childrenRssBytes: this.watchdog.totalBytes, watchdogStops: this.watchdog.stops, memoryMaxBytes: finite(config.memoryMaxBytes), memoryMaxTotalBytes: finite(config.memoryMaxTotalBytes) },
       limits: {
-        maxSessions: this.config.maxSessions,
-        maxInFlight: this.config.maxInFlight,
-        idleTimeoutMs: finite(this.config.idleTimeoutMs),
-        sessionTtlMs: finite(this.config.sessionTtlMs),
-        requestTimeoutMs: finite(this.config.requestTimeoutMs),
+        maxSessions: config.maxSessions,
+        maxSessionsPerPrincipal: this.caps.perPrincipal,
+        uninitializedPerPrincipal: this.caps.uninitializedPerPrincipal,
+        maxInFlight: config.maxInFlight,
+        idleTimeoutMs: finite(config.idleTimeoutMs),
+        sessionTtlMs: finite(config.sessionTtlMs),
+        requestTimeoutMs: finite(config.requestTimeoutMs),
       },
-    };
+    }, scope, now);
   }
 
   private sessionObserver(): SessionObserver {

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { formatDuration, parseDuration } from '../../src/config/duration.js';
-import { defaultConfig, OPTIONS, type OptionSpec } from '../../src/config/schema.js';
+import { defaultConfig, OPTIONS, settleConfig, type OptionSpec } from '../../src/config/schema.js';
 import { formatSize, parseSize } from '../../src/config/size.js';
 
 const MIN = 60_000;
@@ -214,6 +214,9 @@ describe('the option schema', () => {
     ['idleTimeoutMs', 'infinity', Infinity],
     ['maxBodyBytes', '-1', undefined],
     ['maxBodyBytes', '512kb', 512 * KB],
+    ['statusOperators', 'ops, sub:auth0|64f1c2,scope:mcp:admin', ['ops', 'sub:auth0|64f1c2', 'scope:mcp:admin']],
+    ['statusOperators', 'sub:', undefined],
+    ['statusOperators', 'two words', undefined],
   ];
   for (const [key, raw, expected] of PARSE_CASES) {
     it(`${key} parses ${JSON.stringify(raw)} → ${JSON.stringify(expected) ?? 'undefined'}`, () => {
@@ -247,5 +250,14 @@ describe('the option schema', () => {
         assert.equal(env().parse(bad, {}), undefined);
       });
     }
+  });
+});
+
+describe('settleConfig', () => {
+  it('refuses --status-operators without authentication, and takes it with tokens or JWTs', () => {
+    const operators = { ...defaultConfig(), statusOperators: ['ops'] };
+    assert.match(settleConfig({ ...operators }) ?? '', /^option '--status-operators' needs authentication/);
+    assert.equal(settleConfig({ ...operators, authTokens: 'ops:0123456789abcdef0123' }), undefined);
+    assert.equal(settleConfig({ ...operators, authTokensFile: '/etc/tokens' }), undefined);
   });
 });

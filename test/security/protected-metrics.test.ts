@@ -1,7 +1,8 @@
 /**
  * --protect-metrics: /metrics and /status need a valid token, on the main port and on
- * --metrics-port alike, while /healthz and /readyz stay open for probes. (Without the option they
- * are open: see guarded-transports.test.ts.) /status names each session's principal, never its token.
+ * --metrics-port alike, while /healthz and /readyz stay open for probes. (Without the option /metrics
+ * is open: see guarded-transports.test.ts; /status needs a token: internal-endpoints.test.ts.)
+ * /status names each session's principal, never its token.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';

@@ -2,7 +2,7 @@ import { isSamePrincipal, type Principal } from '../../auth/principal.js';
 import type { Session } from '../../session/session.js';
 import type { SidecarConfig } from '../../config/schema.js';
 import type { Logger } from '../../observability/logger.js';
-import { RETRY_AFTER_SECONDS, type Refusal, type SessionHost } from '../../session/session-host.js';
+import { RETRY_AFTER_SECONDS, type Refusal, type SessionHost, type TransportName } from '../../session/session-host.js';
 
 /** What every transport's handlers need from the daemon. */
 export interface TransportContext {
@@ -15,8 +15,8 @@ export interface TransportContext {
 
 
 /** Why `principal` cannot open a new session now (draining, limits, its rate), logged; `undefined` when it can. */
-export function admissionRefusal(context: TransportContext, transport: string, principal: Principal): Refusal | undefined {
-  const refused: Refusal | undefined = context.acceptingSessions() ? context.sessions.admitOpening(principal) : { reason: 'DRAINING', retryAfterSeconds: RETRY_AFTER_SECONDS };
+export function admissionRefusal(context: TransportContext, transport: TransportName, principal: Principal): Refusal | undefined {
+  const refused: Refusal | undefined = context.acceptingSessions() ? context.sessions.admitOpening(principal, transport) : { reason: 'DRAINING', retryAfterSeconds: RETRY_AFTER_SECONDS };
   if (refused) context.logger.warn({ reason: refused.reason, transport, principal: principal.name }, 'new session refused');
   return refused;
 }

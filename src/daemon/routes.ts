@@ -4,7 +4,7 @@
  * refused with the registry's status and a `WWW-Authenticate` challenge; /metrics and /status pass
  * Host/Origin in any case. /healthz, /readyz and the protected resource metadata stay open.
  */
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Principal } from '../auth/principal.js';
 import type { ProtectedResourceMetadata } from '../auth/protected-resource.js';

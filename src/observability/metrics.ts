@@ -5,6 +5,7 @@
  * reasons come from the wire error registry.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { JwksFetchOutcome } from '../auth/jwks-source.js';
 import type { WireErrorReason } from '../errors/wire.js';
 import type { ExitRecord } from '../supervisor/exit-record.js';
 
@@ -61,6 +62,7 @@ export class Metrics {
   private readonly resumptions: Counter<'outcome'>;
   private readonly policyRefusals: Counter<'reason'>;
   private readonly connectionsDropped: Counter;
+  private readonly jwksFetches: Counter<'outcome'>;
   // Hot-path label children, resolved once.
   private readonly bytesIn;
   private readonly bytesOut;
@@ -117,6 +119,12 @@ export class Metrics {
     new Gauge({ name: 'mcp_sidecar_children_output_paused', help: 'Sessions whose child\'s stdout is paused because a client connection is behind (--stream-buffer).', registers, collect() { this.set(sources.outputPaused()); } });
     this.policyRefusals = new Counter({ name: 'mcp_sidecar_policy_refusals_total', help: 'Client requests refused by per-principal policy before reaching a child: TOOL_FORBIDDEN, RATE_LIMITED, TOOL_RATE_LIMITED, CONCURRENCY_LIMIT.', labelNames: ['reason'], registers });
     this.connectionsDropped = new Counter({ name: 'mcp_sidecar_connections_dropped_total', help: 'TCP connections dropped at accept because --max-connections were open.', registers });
+    this.jwksFetches = new Counter({
+      name: 'mcp_sidecar_jwks_fetches_total',
+      help: 'Fetches of the --jwks-url key set, by outcome: ok, error (refused, not 200, not a key set) or timeout. After a failure none for 1 s doubling to 30 s; tokens meanwhile get 503 AUTH_UNAVAILABLE.',
+      labelNames: ['outcome'],
+      registers,
+    });
     for (const transport of TRANSPORTS) this.slowClients.labels(transport);
     this.resumptions.labels('complete');
     this.resumptions.labels('incomplete');
@@ -176,6 +184,10 @@ export class Metrics {
 
   policyRefused(reason: WireErrorReason): void {
     this.policyRefusals.inc({ reason });
+  }
+
+  jwksFetched(outcome: JwksFetchOutcome): void {
+    this.jwksFetches.inc({ outcome });
   }
 
   connectionDropped(): void {

@@ -101,6 +101,11 @@ export class SessionHost {
         if (!verdict.ok) metrics.policyRefused(verdict.reason);
         return verdict;
       },
+      admitMessage: (principal) => {
+        const verdict = this.requests.admitMessage(principal);
+        if (!verdict.ok) metrics.policyRefused(verdict.reason);
+        return verdict;
+      },
       filterAnswer: (session, method, framed) => this.requests.filterAnswer(session.principal, method, framed),
     };
     this.pool = new WarmPool(() => this.spawn(this.logger), { min: config.poolMin, max: config.poolMax, idleTimeoutMs: config.idleTimeoutMs, backoff: restart,

@@ -24,11 +24,11 @@ import { Liveness } from './liveness.js';
 import { RecordedState } from './recorded-state.js';
 import { decideRestart, restartChild } from './restart.js';
 import { streamFor } from './routing.js';
-import type { SessionEndReason, SessionHooks, SessionObserver, SessionOptions, SubmitOutcome } from './session-options.js';
+import type { ForwardOutcome, SessionEndReason, SessionHooks, SessionObserver, SessionOptions, SubmitOutcome } from './session-options.js';
 import type { MessageSink, RequestSink } from './sink.js';
 import { WriteGate } from './write-gate.js';
 
-export type { Pending, RequestDone, SessionEndReason, SessionHooks, SessionObserver, SessionOptions, SubmitOutcome };
+export type { ForwardOutcome, Pending, RequestDone, SessionEndReason, SessionHooks, SessionObserver, SessionOptions, SubmitOutcome };
 
 type State = 'running' | 'restarting' | 'ended';
 
@@ -48,6 +48,8 @@ export class Session {
   initializedAt: number | undefined;
   /** Its initialize got no answer within --request-timeout: there is nothing to serve. */
   initializeTimedOut = false;
+  /** The client sent its `notifications/initialized` (the one that is not charged to its rate). */
+  private openingCompleted = false;
   restarts = 0;
   readonly logger: Logger;
   child: ChildProcess;
@@ -132,9 +134,21 @@ export class Session {
     return 'accepted';
   }
 
-  /** Sends a client notification or response (an answer to a server→client request) to the child. */
-  async forward(framed: Framed<JsonRpcNotification | JsonRpcResponse>): Promise<boolean> {
-    if (this.state === 'ended') return false;
+  /**
+   * Sends a client notification or response (an answer to a server→client request) to the child,
+   * when `principal` (the sender of the HTTP request or WebSocket message that carries it) is
+   * within its --rate-limit: every message counts, except the one `notifications/initialized`
+   * that completes the opening (counted once, as the session's opening).
+   */
+  async forward(framed: Framed<JsonRpcNotification | JsonRpcResponse>, principal: Principal): Promise<ForwardOutcome> {
+    if (this.state === 'ended') return 'ended';
+    const method = framed.kind === 'notification' ? (framed.message as JsonRpcNotification).method : undefined;
+    if (method === 'notifications/initialized' && !this.openingCompleted) {
+      this.openingCompleted = true;
+    } else {
+      const verdict = this.options.admitMessage(principal);
+      if (!verdict.ok) return { refused: verdict.reason, retryAfterSeconds: verdict.retryAfterSeconds ?? 1 };
+    }
     this.lastActivityAt = Date.now();
     this.options.observer.bytesIn(framed.bytes);
     if (framed.kind === 'notification') {
@@ -142,7 +156,7 @@ export class Session {
       this.onClientNotification(framed.message as JsonRpcNotification);
     }
     await this.write(framed.raw);
-    return true;
+    return 'forwarded';
   }
 
   /** Binds the client's connection, for transports where it is the session (legacy SSE, WebSocket). */

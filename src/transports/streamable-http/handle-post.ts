@@ -32,16 +32,20 @@ export async function handlePost(req: IncomingMessage, res: ServerResponse, cont
   if ('reason' in named) return sendWireError(res, named.reason);
   const badVersion = checkProtocolVersion(req.headers);
   if (badVersion) return sendWireError(res, badVersion, { detail: String(req.headers['mcp-protocol-version']) });
-  const session = findSession(context, named.id, principalOf(req));
+  const principal = principalOf(req);
+  const session = findSession(context, named.id, principal);
   if (!session) return sendWireError(res, 'SESSION_NOT_FOUND');
 
-  if (framed.kind === 'batch') return handleBatch(req, res, framed.items, session, context);
+  if (framed.kind === 'batch') return handleBatch(req, res, framed.items, session, principal, context);
   if (framed.kind === 'request') return request(req, res, framed as Framed<JsonRpcRequest>, session, context);
-  if (await session.forward(framed)) {
+  const outcome = await session.forward(framed, principal);
+  if (outcome === 'forwarded') {
     res.writeHead(202).end();
-    return;
+  } else if (outcome === 'ended') {
+    sendWireError(res, 'SESSION_NOT_FOUND');
+  } else {
+    sendWireError(res, outcome.refused, { headers: { 'retry-after': outcome.retryAfterSeconds } });
   }
-  sendWireError(res, 'SESSION_NOT_FOUND');
 }
 
 async function initialize(req: IncomingMessage, res: ServerResponse, framed: Framed<JsonRpcRequest>, context: TransportContext): Promise<void> {

@@ -94,10 +94,10 @@ export class SessionHost {
       replayTimeoutMs: Math.min(config.requestTimeoutMs, 60_000),
       observer: this.sessionObserver(),
       logToolArgs: config.logToolArgs,
-      admit: (session, method, tool) => {
+      admit: (principal, method, tool) => {
         // The session's opening was counted already (admitOpening()); its initialize is not counted again.
         if (method === 'initialize') return { ok: true };
-        const verdict = this.requests.admit(session.principal, tool);
+        const verdict = this.requests.admit(principal, tool);
         if (!verdict.ok) metrics.policyRefused(verdict.reason);
         return verdict;
       },
@@ -106,7 +106,7 @@ export class SessionHost {
         if (!verdict.ok) metrics.policyRefused(verdict.reason);
         return verdict;
       },
-      filterAnswer: (session, method, framed) => this.requests.filterAnswer(session.principal, method, framed),
+      filterAnswer: (principal, method, framed) => this.requests.filterAnswer(principal, method, framed),
     };
     this.pool = new WarmPool(() => this.spawn(this.logger), { min: config.poolMin, max: config.poolMax, idleTimeoutMs: config.idleTimeoutMs, backoff: restart,
       onTake: (hit) => metrics.poolTake(hit),

@@ -58,12 +58,15 @@ export interface SessionOptions {
   observer: SessionObserver;
   /** Keep tools/call arguments for the audit log (--log-tool-args). */
   logToolArgs: boolean;
-  /** Whether the session's principal may send this request now (tool policy, rate limits). */
-  admit(session: Session, method: string, tool: string | undefined): RequestVerdict;
+  /**
+   * Whether `principal` may send this request now (tool policy, rate limits). The principal is the
+   * request's own (its token's scopes), which may differ from the session opener's in scopes.
+   */
+  admit(principal: Principal, method: string, tool: string | undefined): RequestVerdict;
   /** Whether `principal` may send a notification or response now (its --rate-limit). */
   admitMessage(principal: Principal): RequestVerdict;
-  /** An answer as the principal may see it (a filtered tools/list). */
-  filterAnswer(session: Session, method: string, framed: Framed<JsonRpcResponse>): Framed<JsonRpcResponse>;
+  /** An answer as the principal who sent the request may see it (a filtered tools/list). */
+  filterAnswer(principal: Principal, method: string, framed: Framed<JsonRpcResponse>): Framed<JsonRpcResponse>;
   /**
    * The client's connection is the session (legacy SSE, WebSocket): an open connection does not
    * keep the session from being idle, as an open GET stream does for Streamable HTTP.

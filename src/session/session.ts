@@ -100,8 +100,12 @@ export class Session {
     return this.streams.hasOpenStream;
   }
 
-  /** Sends a client request to the child; its answer will go to `sink`. */
-  async submitRequest(framed: Framed<JsonRpcRequest>, sink: RequestSink, context?: RequestContext): Promise<SubmitOutcome> {
+  /**
+   * Sends a client request to the child; its answer will go to `sink`. `principal` is who sent
+   * this request (the token on its HTTP request; on a WebSocket, the upgrade's): the tool policy
+   * and the limits are checked for them, and a tools/list answer is filtered for them.
+   */
+  async submitRequest(framed: Framed<JsonRpcRequest>, sink: RequestSink, principal: Principal, context?: RequestContext): Promise<SubmitOutcome> {
     const { id, method } = framed.message;
     if (this.inFlightRequests.has(id)) return 'duplicate-id';
     if (this.inFlightRequests.size >= this.options.maxInFlight) return { refused: 'TOO_MANY_IN_FLIGHT', retryAfterSeconds: 1 };
@@ -111,15 +115,15 @@ export class Session {
     }
     const params = framed.message.params;
     const tool = method === 'tools/call' && typeof params?.name === 'string' ? params.name : undefined;
-    const verdict = this.options.admit(this, method, tool);
+    const verdict = this.options.admit(principal, method, tool);
     if (!verdict.ok) {
       if (verdict.reason !== 'TOOL_FORBIDDEN') return { refused: verdict.reason, retryAfterSeconds: verdict.retryAfterSeconds ?? 1 };
-      this.logger.warn({ tool, principal: this.principal.name, ...context }, 'tools/call of a tool this principal may not use: refused');
+      this.logger.warn({ tool, principal: principal.name, scopes: principal.scopes, ...context }, 'tools/call of a tool this principal may not use: refused');
       answerWithError(sink, wireError('TOOL_FORBIDDEN', id, `tool ${JSON.stringify(tool)}`));
       return 'accepted';
     }
     const progressToken = progressTokenOf(framed.message);
-    const pending: Pending = { sink, method, progressToken, startedAt: Date.now(), tool, context };
+    const pending: Pending = { sink, method, principal, progressToken, startedAt: Date.now(), tool, context };
     if (verdict.release) pending.release = verdict.release;
     if (tool !== undefined && this.options.logToolArgs) pending.arguments = params?.arguments;
     this.inFlightRequests.add(id, pending);
@@ -298,7 +302,7 @@ export class Session {
     const isError = pending.tool !== undefined && (result as { isError?: unknown } | undefined)?.isError === true;
     this.lastActivityAt = Date.now();
     this.inFlightRequests.settle(id, error ? 'error' : isError ? 'is-error' : 'success', error?.code, () => {
-      this.streams.route(this.options.filterAnswer(this, pending.method, framed), pending.sink);
+      this.streams.route(this.options.filterAnswer(pending.principal, pending.method, framed), pending.sink);
       if (pending.method === 'initialize') this.onInitializeAnswered(framed.message);
     });
   }

@@ -33,7 +33,7 @@ export async function handleLegacyMessage(req: IncomingMessage, res: ServerRespo
 
   if (framed.kind === 'request') {
     const request = framed as Framed<JsonRpcRequest>;
-    const outcome = await session.submitRequest(request, sink, contextOf(req));
+    const outcome = await session.submitRequest(request, sink, principal, contextOf(req));
     // A duplicate's error goes here, not on the stream, where the client would take it for the answer to the first.
     if (outcome === 'duplicate-id') return sendJson(res, 400, JSON.stringify(wireError('DUPLICATE_REQUEST_ID', request.message.id)));
     if (outcome !== 'accepted') return sendWireError(res, outcome.refused, { id: request.message.id, headers: { 'retry-after': outcome.retryAfterSeconds } });

@@ -53,7 +53,7 @@ export async function handleBatch(req: IncomingMessage, res: ServerResponse, ite
       answerWithError(sink, wireError(one.reason, one.id));
     } else if (one.kind === 'request') {
       const request = one as Framed<JsonRpcRequest>;
-      const outcome = await session.submitRequest(request, sink, requestContext);
+      const outcome = await session.submitRequest(request, sink, principal, requestContext);
       if (outcome === 'duplicate-id') answerWithError(sink, wireError('DUPLICATE_REQUEST_ID', request.message.id));
       else if (outcome !== 'accepted') answerWithError(sink, wireError(outcome.refused, request.message.id));
     } else {

@@ -91,7 +91,8 @@ export class WebSocketEndpoint {
       return;
     }
     const request = framed as Framed<JsonRpcRequest>;
-    const outcome = await session.submitRequest(request, connection, requestContext);
+    // The upgrade's principal is the only one a WebSocket has.
+    const outcome = await session.submitRequest(request, connection, session.principal, requestContext);
     if (outcome === 'duplicate-id') connection.send(JSON.stringify(wireError('DUPLICATE_REQUEST_ID', request.message.id)));
     else if (outcome !== 'accepted') connection.send(JSON.stringify(wireError(outcome.refused, request.message.id, `retry after ${outcome.retryAfterSeconds}s`)));
   }

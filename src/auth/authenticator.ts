@@ -10,6 +10,7 @@ import type { SidecarConfig } from '../config/schema.js';
 import type { WireErrorReason } from '../errors/wire.js';
 import type { Logger } from '../observability/logger.js';
 import { parseBearer } from './bearer.js';
+import type { JwksFetchOutcome } from './jwks-source.js';
 import { createJwtVerifier, type JwtVerifier } from './jwt-verifier.js';
 import { ANONYMOUS, createTokenPrincipal, type Principal } from './principal.js';
 import { buildProtectedResourceMetadata, wellKnownMetadataPath, wellKnownMetadataUrl, WELL_KNOWN_SUFFIX, type ProtectedResourceMetadata } from './protected-resource.js';
@@ -19,6 +20,11 @@ import { buildInsufficientScopeChallenge, buildUnauthorizedChallenge } from './w
 export type AuthOutcome =
   | { ok: true; principal: Principal }
   | { ok: false; reason: WireErrorReason; headers: Record<string, string>; detail: string };
+
+/** What the authenticator reports to metrics. */
+export interface AuthObserver {
+  jwksFetched(outcome: JwksFetchOutcome): void;
+}
 
 export class Authenticator {
   /** Paths that serve the protected resource metadata (open to all). */
@@ -30,7 +36,7 @@ export class Authenticator {
   private readonly requiredScopes: readonly string[];
   private readonly logger: Logger;
 
-  private constructor(config: SidecarConfig, logger: Logger) {
+  private constructor(config: SidecarConfig, logger: Logger, observer: AuthObserver | undefined) {
     this.logger = logger;
     this.requiredScopes = config.requiredScopes;
     if (config.authTokensFile !== undefined || config.authTokens !== undefined) {
@@ -41,7 +47,15 @@ export class Authenticator {
     }
     const resource = config.resourceUrl;
     if (config.jwksUrl !== undefined && resource !== undefined) {
-      this.jwt = createJwtVerifier({ jwksUrl: config.jwksUrl, issuer: config.jwtIssuer ?? '', audience: resource });
+      this.jwt = createJwtVerifier({
+        jwksUrl: config.jwksUrl,
+        issuer: config.jwtIssuer ?? '',
+        audience: resource,
+        onJwksFetch: (outcome) => {
+          observer?.jwksFetched(outcome);
+          if (outcome !== 'ok') this.logger.warn({ outcome, jwksUrl: config.jwksUrl }, 'JWKS fetch failed; retrying after a delay (1 s doubling to 30 s)');
+        },
+      });
     }
     if (resource !== undefined && config.authorizationServers.length > 0) {
       this.metadata = buildProtectedResourceMetadata({ resource, authorizationServers: config.authorizationServers, scopesSupported: config.requiredScopes });
@@ -53,9 +67,9 @@ export class Authenticator {
   }
 
   /** The authenticator `config` asks for, or `undefined` when authentication is off. Throws on a bad token file. */
-  static fromConfig(config: SidecarConfig, logger: Logger): Authenticator | undefined {
+  static fromConfig(config: SidecarConfig, logger: Logger, observer?: AuthObserver): Authenticator | undefined {
     const on = config.authTokensFile !== undefined || config.authTokens !== undefined || config.jwksUrl !== undefined;
-    return on ? new Authenticator(config, logger) : undefined;
+    return on ? new Authenticator(config, logger, observer) : undefined;
   }
 
   /** The RFC 9728 document, when --resource-url and --authorization-server are set. */

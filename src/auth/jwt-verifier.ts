@@ -4,16 +4,19 @@
  * the audience (RFC 8707: the token must name this resource; a token minted for another service
  * is refused, which is what stops token passthrough), and the expiry, which is required.
  *
- * Keys come from jose's remote JWKS: fetched on first use, cached (`cacheMaxAgeMs`), refetched when
+ * Keys come from `jwks-source.ts`: fetched on first use, cached (`cacheMaxAgeMs`), refetched when
  * a token names an unknown `kid` (key rotation) but at most once per `cooldownMs`, so a flood of
- * tokens with made-up key ids cannot turn into a flood of requests to the authorization server.
+ * tokens with made-up key ids cannot turn into a flood of requests to the authorization server;
+ * one fetch at a time, and after a failed one none until the retry delay has passed.
  *
  * `verify()` never throws: every failure is a reason (for logs, metrics and the 401 challenge)
  * plus a detail that never contains the token.
  */
-import { createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { SidecarError } from '../errors/local.js';
 import { isLoopback } from '../security/loopback.js';
+import { createJwksSource, type JwksFetchOutcome } from './jwks-source.js';
+import { DEFAULT_JWKS_RETRY } from './jwks-retry.js';
 import { parseJwtFailure, type JwtFailureReason } from './jwt-failure.js';
 import { createJwtPrincipal, type Principal } from './principal.js';
 
@@ -51,6 +54,12 @@ export interface JwtVerifierOptions {
   cacheMaxAgeMs?: number;
   /** Timeout of one JWKS fetch; default 5000 ms. */
   timeoutMs?: number;
+  /** After a failed JWKS fetch, how long until the next one may be tried; doubles per failure in a row. Default 1000 ms. */
+  retryMinMs?: number;
+  /** The longest wait between failed JWKS fetches; default 30 000 ms. */
+  retryMaxMs?: number;
+  /** Told how every JWKS fetch ended (for metrics). */
+  onJwksFetch?: (outcome: JwksFetchOutcome) => void;
   /** When set, the `typ` header tokens must carry (RFC 9068 access tokens: `at+jwt`). */
   requiredType?: string;
 }
@@ -125,10 +134,14 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
   if (audience.length === 0 || audience.some((aud) => aud.trim() === '')) throw invalid('the JWT audience (resource URL) must not be empty');
   const algorithms = checkAlgorithms(options.algorithms);
   const clockTolerance = checkDuration('clock tolerance', options.clockToleranceSec, 5);
-  const remote = createRemoteJWKSet(jwksUrl, {
-    cooldownDuration: checkDuration('JWKS cooldown', options.cooldownMs, 30_000),
-    cacheMaxAge: checkDuration('JWKS cache max age', options.cacheMaxAgeMs, 600_000),
-    timeoutDuration: checkDuration('JWKS timeout', options.timeoutMs, 5000),
+  const retryMinMs = checkDuration('JWKS retry delay', options.retryMinMs, DEFAULT_JWKS_RETRY.minMs);
+  const remote = createJwksSource({
+    url: jwksUrl,
+    cooldownMs: checkDuration('JWKS cooldown', options.cooldownMs, 30_000),
+    cacheMaxAgeMs: checkDuration('JWKS cache max age', options.cacheMaxAgeMs, 600_000),
+    timeoutMs: checkDuration('JWKS timeout', options.timeoutMs, 5000),
+    retry: { minMs: retryMinMs, maxMs: Math.max(retryMinMs, checkDuration('JWKS retry max delay', options.retryMaxMs, DEFAULT_JWKS_RETRY.maxMs)) },
+    ...(options.onJwksFetch ? { onFetch: options.onJwksFetch } : {}),
   });
   const getKey: JWTVerifyGetKey = async (header, token) => {
     try {

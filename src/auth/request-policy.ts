@@ -72,6 +72,16 @@ export class RequestPolicy {
     return { ok: true };
   }
 
+  /**
+   * A notification or a response from `principal`: one take from its overall --rate-limit bucket,
+   * like a request (the tool policy and the concurrency cap are about requests only).
+   */
+  admitMessage(principal: Principal): RequestVerdict {
+    if (!this.requests) return ADMITTED;
+    const overall = this.requests.tryTake(principalKey(principal));
+    return overall.ok ? ADMITTED : { ok: false, reason: 'RATE_LIMITED', retryAfterSeconds: Math.ceil(overall.retryAfterMs / 1000) };
+  }
+
   /** A `tools/list` answer with only the tools `principal` may call; anything else as it came. */
   filterAnswer(principal: Principal, method: string, framed: Framed<JsonRpcResponse>): Framed<JsonRpcResponse> {
     if (method !== 'tools/list' || !this.tools.restricts || framed.message.result === undefined) return framed;

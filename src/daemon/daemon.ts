@@ -59,7 +59,7 @@ export class Daemon {
       logger: this.logger,
       acceptingSessions: () => this.lifecycle.acceptingSessions(),
     };
-    this.auth = Authenticator.fromConfig(config, this.logger);
+    this.auth = Authenticator.fromConfig(config, this.logger, this.sessions.metrics);
     const origins = new OriginPolicy({ loopback: isLoopback(config.host), allowedHosts: config.allowedHosts, allowedOrigins: config.allowedOrigins, corsOrigins: config.corsOrigins });
     const admission = new Admission(origins, this.auth, this.logger);
     this.tls = config.tlsCert !== undefined && config.tlsKey !== undefined ? new TlsFiles(config.tlsCert, config.tlsKey) : undefined;

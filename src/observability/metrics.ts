@@ -5,6 +5,7 @@
  * reasons come from the wire error registry.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { JwksFetchOutcome } from '../auth/jwks-source.js';
 import type { WireErrorReason } from '../errors/wire.js';
 import type { ExitRecord } from '../supervisor/exit-record.js';
 
@@ -64,6 +65,7 @@ export class Metrics {
   private readonly policyRefusals: Counter<'reason'>;
   private readonly connectionsDropped: Counter;
   private readonly overloads: Counter;
+  private readonly jwksFetches: Counter<'outcome'>;
   // Hot-path label children, resolved once.
   private readonly bytesIn;
   private readonly bytesOut;
@@ -122,6 +124,12 @@ export class Metrics {
     this.connectionsDropped = new Counter({ name: 'mcp_sidecar_connections_dropped_total', help: 'TCP connections dropped at accept because --max-connections were open.', registers });
     new Gauge({ name: 'mcp_sidecar_client_buffered_bytes', help: 'Bytes waiting to be read by clients, on every connection together (answers, events, frames).', registers, collect() { this.set(sources.clientBufferedBytes()); } });
     this.overloads = new Counter({ name: 'mcp_sidecar_client_buffer_overloads_total', help: 'Times the bytes waiting for clients went over --client-buffer-budget and every child was paused.', registers });
+    this.jwksFetches = new Counter({
+      name: 'mcp_sidecar_jwks_fetches_total',
+      help: 'Fetches of the --jwks-url key set, by outcome: ok, error (refused, not 200, not a key set) or timeout. After a failure none for 1 s doubling to 30 s; tokens meanwhile get 503 AUTH_UNAVAILABLE.',
+      labelNames: ['outcome'],
+      registers,
+    });
     for (const transport of TRANSPORTS) this.slowClients.labels(transport);
     this.resumptions.labels('complete');
     this.resumptions.labels('incomplete');
@@ -185,6 +193,10 @@ export class Metrics {
 
   clientBufferOverloaded(): void {
     this.overloads.inc();
+  }
+
+  jwksFetched(outcome: JwksFetchOutcome): void {
+    this.jwksFetches.inc({ outcome });
   }
 
   connectionDropped(): void {

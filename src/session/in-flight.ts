@@ -3,6 +3,7 @@
  * streams their progress goes to. Every request leaves through here exactly once — answered,
  * failed, timed out or cancelled — and each exit is reported with its outcome (metrics, audit).
  */
+import type { Principal } from '../auth/principal.js';
 import { WIRE_ERRORS, wireError, type WireErrorReason } from '../errors/wire.js';
 import type { JsonRpcId } from '../jsonrpc/message.js';
 import type { RequestOutcome } from '../observability/metrics.js';
@@ -12,6 +13,8 @@ import type { RequestSink } from './sink.js';
 export interface Pending {
   sink: RequestSink;
   method: string;
+  /** Who sent the request (its HTTP request's token, not the session opener's): its answer is filtered for them. */
+  principal: Principal;
   progressToken: JsonRpcId | undefined;
   startedAt: number;
   /** For tools/call: the tool's name. */

@@ -74,10 +74,6 @@ export class SessionHost {
     this.spawnHealth = spawnHealth;
     this.logger = logger;
     this.caps = sessionCaps(config, authConfigured(config));
-    if (this.caps.fairShare) {
-      logger.info({ maxSessionsPerPrincipal: this.caps.perPrincipal, maxSessions: config.maxSessions, uninitializedPerPrincipal: this.caps.uninitializedPerPrincipal },
-        'authentication is on and --max-sessions-per-principal is unset: each principal may hold a quarter of --max-sessions');
-    }
     this.metrics = new Metrics({
       sessionsByTransport: () => this.countSessions(),
       childrenByState: () => this.countChildren(),
@@ -119,14 +115,19 @@ export class SessionHost {
       replayTimeoutMs: Math.min(config.requestTimeoutMs, 60_000),
       observer: this.sessionObserver(),
       logToolArgs: config.logToolArgs,
-      admit: (session, method, tool) => {
+      admit: (principal, method, tool) => {
         // The session's opening was counted already (admitOpening()); its initialize is not counted again.
         if (method === 'initialize') return { ok: true };
-        const verdict = this.requests.admit(session.principal, tool);
+        const verdict = this.requests.admit(principal, tool);
         if (!verdict.ok) metrics.policyRefused(verdict.reason);
         return verdict;
       },
-      filterAnswer: (session, method, framed) => this.requests.filterAnswer(session.principal, method, framed),
+      admitMessage: (principal) => {
+        const verdict = this.requests.admitMessage(principal);
+        if (!verdict.ok) metrics.policyRefused(verdict.reason);
+        return verdict;
+      },
+      filterAnswer: (principal, method, framed) => this.requests.filterAnswer(principal, method, framed),
     };
     this.pool = new WarmPool(() => this.spawn(this.logger), { min: config.poolMin, max: config.poolMax, idleTimeoutMs: config.idleTimeoutMs, backoff: restart,
       onTake: (hit) => metrics.poolTake(hit),
@@ -141,6 +142,11 @@ export class SessionHost {
   }
 
   start(): void {
+    // Said once the daemon starts, not while the configuration is still being checked.
+    if (this.caps.fairShare) {
+      this.logger.info({ maxSessionsPerPrincipal: this.caps.perPrincipal, maxSessions: this.config.maxSessions, uninitializedPerPrincipal: this.caps.uninitializedPerPrincipal },
+        'authentication is on and --max-sessions-per-principal is unset: each principal may hold a quarter of --max-sessions');
+    }
     this.pool.start();
     this.watchdog.start();
   }

@@ -2,6 +2,7 @@
  * What a session is made with and what it tells: its options (limits, restart policy, the policy
  * hooks of its host), its hooks, what it reports as it relays, and the shapes of its outcomes.
  */
+import type { Principal } from '../auth/principal.js';
 import type { RequestVerdict } from '../auth/request-policy.js';
 import type { WireErrorReason } from '../errors/wire.js';
 import type { Framed, JsonRpcResponse } from '../jsonrpc/message.js';
@@ -34,6 +35,9 @@ export type SessionEndReason = StopReason | NotRestarted;
  */
 export type SubmitOutcome = 'accepted' | 'duplicate-id' | { refused: WireErrorReason; retryAfterSeconds: number };
 
+/** What became of a client notification or response: written to the child, too late (the session ended), or refused by the sender's --rate-limit. */
+export type ForwardOutcome = 'forwarded' | 'ended' | { refused: WireErrorReason; retryAfterSeconds: number };
+
 export interface SessionHooks {
   /** The session is over; called once, with the last child's exit record. */
   onEnded(session: Session, record: ExitRecord, reason: SessionEndReason): void;
@@ -54,10 +58,15 @@ export interface SessionOptions {
   observer: SessionObserver;
   /** Keep tools/call arguments for the audit log (--log-tool-args). */
   logToolArgs: boolean;
-  /** Whether the session's principal may send this request now (tool policy, rate limits). */
-  admit(session: Session, method: string, tool: string | undefined): RequestVerdict;
-  /** An answer as the principal may see it (a filtered tools/list). */
-  filterAnswer(session: Session, method: string, framed: Framed<JsonRpcResponse>): Framed<JsonRpcResponse>;
+  /**
+   * Whether `principal` may send this request now (tool policy, rate limits). The principal is the
+   * request's own (its token's scopes), which may differ from the session opener's in scopes.
+   */
+  admit(principal: Principal, method: string, tool: string | undefined): RequestVerdict;
+  /** Whether `principal` may send a notification or response now (its --rate-limit). */
+  admitMessage(principal: Principal): RequestVerdict;
+  /** An answer as the principal who sent the request may see it (a filtered tools/list). */
+  filterAnswer(principal: Principal, method: string, framed: Framed<JsonRpcResponse>): Framed<JsonRpcResponse>;
   /**
    * The client's connection is the session (legacy SSE, WebSocket): an open connection does not
    * keep the session from being idle, as an open GET stream does for Streamable HTTP.

@@ -25,11 +25,11 @@ import { Liveness } from './liveness.js';
 import { RecordedState } from './recorded-state.js';
 import { decideRestart, restartChild } from './restart.js';
 import { streamFor } from './routing.js';
-import type { SessionEndReason, SessionHooks, SessionObserver, SessionOptions, SubmitOutcome } from './session-options.js';
+import type { ForwardOutcome, SessionEndReason, SessionHooks, SessionObserver, SessionOptions, SubmitOutcome } from './session-options.js';
 import type { MessageSink, RequestSink } from './sink.js';
 import { WriteGate } from './write-gate.js';
 
-export type { Pending, RequestDone, SessionEndReason, SessionHooks, SessionObserver, SessionOptions, SubmitOutcome };
+export type { ForwardOutcome, Pending, RequestDone, SessionEndReason, SessionHooks, SessionObserver, SessionOptions, SubmitOutcome };
 
 type State = 'running' | 'restarting' | 'ended';
 
@@ -49,6 +49,8 @@ export class Session {
   initializedAt: number | undefined;
   /** Its initialize got no answer within --request-timeout: there is nothing to serve. */
   initializeTimedOut = false;
+  /** The client sent its `notifications/initialized` (the one that is not charged to its rate). */
+  private openingCompleted = false;
   restarts = 0;
   readonly logger: Logger;
   child: ChildProcess;
@@ -99,8 +101,12 @@ export class Session {
     return this.streams.hasOpenStream;
   }
 
-  /** Sends a client request to the child; its answer will go to `sink`. */
-  async submitRequest(framed: Framed<JsonRpcRequest>, sink: RequestSink, context?: RequestContext): Promise<SubmitOutcome> {
+  /**
+   * Sends a client request to the child; its answer will go to `sink`. `principal` is who sent
+   * this request (the token on its HTTP request; on a WebSocket, the upgrade's): the tool policy
+   * and the limits are checked for them, and a tools/list answer is filtered for them.
+   */
+  async submitRequest(framed: Framed<JsonRpcRequest>, sink: RequestSink, principal: Principal, context?: RequestContext): Promise<SubmitOutcome> {
     const { id, method } = framed.message;
     if (this.inFlightRequests.has(id)) return 'duplicate-id';
     if (this.inFlightRequests.size >= this.options.maxInFlight) return { refused: 'TOO_MANY_IN_FLIGHT', retryAfterSeconds: 1 };
@@ -110,15 +116,15 @@ export class Session {
     }
     const params = framed.message.params;
     const tool = method === 'tools/call' && typeof params?.name === 'string' ? params.name : undefined;
-    const verdict = this.options.admit(this, method, tool);
+    const verdict = this.options.admit(principal, method, tool);
     if (!verdict.ok) {
       if (verdict.reason !== 'TOOL_FORBIDDEN') return { refused: verdict.reason, retryAfterSeconds: verdict.retryAfterSeconds ?? 1 };
-      this.logger.warn({ tool, principal: this.principal.name, ...context }, 'tools/call of a tool this principal may not use: refused');
+      this.logger.warn({ tool, principal: principal.name, scopes: principal.scopes, ...context }, 'tools/call of a tool this principal may not use: refused');
       answerWithError(sink, wireError('TOOL_FORBIDDEN', id, `tool ${JSON.stringify(tool)}`));
       return 'accepted';
     }
     const progressToken = progressTokenOf(framed.message);
-    const pending: Pending = { sink, method, progressToken, startedAt: Date.now(), tool, context };
+    const pending: Pending = { sink, method, principal, progressToken, startedAt: Date.now(), tool, context };
     if (verdict.release) pending.release = verdict.release;
     if (tool !== undefined && this.options.logToolArgs) pending.arguments = params?.arguments;
     this.inFlightRequests.add(id, pending);
@@ -133,9 +139,21 @@ export class Session {
     return 'accepted';
   }
 
-  /** Sends a client notification or response (an answer to a server→client request) to the child. */
-  async forward(framed: Framed<JsonRpcNotification | JsonRpcResponse>): Promise<boolean> {
-    if (this.state === 'ended') return false;
+  /**
+   * Sends a client notification or response (an answer to a server→client request) to the child,
+   * when `principal` (the sender of the HTTP request or WebSocket message that carries it) is
+   * within its --rate-limit: every message counts, except the one `notifications/initialized`
+   * that completes the opening (counted once, as the session's opening).
+   */
+  async forward(framed: Framed<JsonRpcNotification | JsonRpcResponse>, principal: Principal): Promise<ForwardOutcome> {
+    if (this.state === 'ended') return 'ended';
+    const method = framed.kind === 'notification' ? (framed.message as JsonRpcNotification).method : undefined;
+    if (method === 'notifications/initialized' && !this.openingCompleted) {
+      this.openingCompleted = true;
+    } else {
+      const verdict = this.options.admitMessage(principal);
+      if (!verdict.ok) return { refused: verdict.reason, retryAfterSeconds: verdict.retryAfterSeconds ?? 1 };
+    }
     this.lastActivityAt = Date.now();
     this.options.observer.bytesIn(framed.bytes);
     if (framed.kind === 'notification') {
@@ -143,7 +161,7 @@ export class Session {
       this.onClientNotification(framed.message as JsonRpcNotification);
     }
     await this.write(framed.raw);
-    return true;
+    return 'forwarded';
   }
 
   /** Binds the client's connection, for transports where it is the session (legacy SSE, WebSocket). */
@@ -285,7 +303,7 @@ export class Session {
     const isError = pending.tool !== undefined && !error && isToolError(framed);
     this.lastActivityAt = Date.now();
     this.inFlightRequests.settle(id, error ? 'error' : isError ? 'is-error' : 'success', error?.code, () => {
-      this.streams.route(this.options.filterAnswer(this, pending.method, framed), pending.sink);
+      this.streams.route(this.options.filterAnswer(pending.principal, pending.method, framed), pending.sink);
       if (pending.method === 'initialize') this.onInitializeAnswered(framed.message);
     });
   }

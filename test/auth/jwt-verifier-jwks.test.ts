@@ -19,6 +19,7 @@ import {
   type JwksServer,
   type SigningKey,
 } from './jwt-fixtures.js';
+import { waitFor } from '../helpers/poll.js';
 
 describe('createJwtVerifier: the JWKS', () => {
   let server: JwksServer;
@@ -153,14 +154,97 @@ describe('createJwtVerifier: the JWKS', () => {
       }
     });
 
-    it('a JWKS that comes back is used on the next token', async () => {
+    it('a JWKS that comes back is used once the retry delay has passed', async () => {
       const local = await startJwksServer([k1.jwk]);
       local.setBehaviour('status-500');
       try {
-        const verifier = createJwtVerifier({ ...options, jwksUrl: local.url });
+        const verifier = createJwtVerifier({ ...options, jwksUrl: local.url, retryMinMs: 300 });
         expectFailure(await verifier.verify(await sign(k1)), 'jwks-unavailable');
         local.setBehaviour('serve');
-        assert.equal((await verifier.verify(await sign(k1))).ok, true);
+        // Within the delay the failure is remembered: no fetch, still unavailable.
+        const early = await verifier.verify(await sign(k1));
+        expectFailure(early, 'jwks-unavailable');
+        if (!early.ok) assert.match(early.detail, /Expected 200 OK.*not fetched again/);
+        assert.equal(local.fetches, 1);
+        const result = await waitFor(async () => {
+          const verified = await verifier.verify(await sign(k1));
+          return verified.ok && verified;
+        }, { timeoutMs: 5000, what: 'the JWKS to be fetched again' });
+        assert.equal(result.ok, true);
+        assert.equal(local.fetches, 2);
+      } finally {
+        await local.close();
+      }
+    });
+  });
+
+  describe('a failing authorization server is not hammered', () => {
+    it('answering 500: 200 tokens in a row cause one fetch per retry delay, not 200', async () => {
+      const local = await startJwksServer([k1.jwk]);
+      local.setBehaviour('status-500');
+      const outcomes: string[] = [];
+      try {
+        const verifier = createJwtVerifier({ ...options, jwksUrl: local.url, onJwksFetch: (outcome) => outcomes.push(outcome) });
+        const token = await sign(k1);
+        for (let i = 0; i < 200; i += 1) expectFailure(await verifier.verify(token), 'jwks-unavailable', token);
+        // 200 tokens take well under the first 1 s delay: one fetch (two if the machine is very slow).
+        assert.ok(local.fetches >= 1 && local.fetches <= 2, `${local.fetches} fetches`);
+        assert.deepEqual(outcomes, Array.from({ length: local.fetches }, () => 'error'));
+      } finally {
+        await local.close();
+      }
+    });
+
+    it('the delay doubles with each failure in a row and a success resets it', async () => {
+      const local = await startJwksServer([k1.jwk]);
+      local.setBehaviour('not-json');
+      try {
+        const verifier = createJwtVerifier({ ...options, jwksUrl: local.url, retryMinMs: 200, retryMaxMs: 10_000 });
+        const token = await sign(k1);
+        const fetchedAt: number[] = [];
+        const start = Date.now();
+        // Keep asking until three fetches have happened: at 0, then ≥ 200 ms later, then ≥ 400 ms after that.
+        await waitFor(async () => {
+          const before = local.fetches;
+          expectFailure(await verifier.verify(token), 'jwks-unavailable');
+          if (local.fetches > before) fetchedAt.push(Date.now() - start);
+          return fetchedAt.length === 3;
+        }, { timeoutMs: 5000, intervalMs: 10, what: 'three fetches' });
+        assert.ok(fetchedAt[1]! - fetchedAt[0]! >= 190, `first delay ${fetchedAt[1]! - fetchedAt[0]!} ms`);
+        assert.ok(fetchedAt[2]! - fetchedAt[1]! >= 390, `second delay ${fetchedAt[2]! - fetchedAt[1]!} ms`);
+        // Back up: after the current delay one fetch succeeds; then the keys are cached.
+        local.setBehaviour('serve');
+        await waitFor(async () => (await verifier.verify(token)).ok, { timeoutMs: 5000, what: 'a good fetch' });
+        const fetches = local.fetches;
+        for (let i = 0; i < 10; i += 1) assert.equal((await verifier.verify(token)).ok, true);
+        assert.equal(local.fetches, fetches);
+      } finally {
+        await local.close();
+      }
+    });
+
+    it('hanging: concurrent tokens share one fetch and one wait; the next wave fails at once', async () => {
+      const local = await startJwksServer([k1.jwk]);
+      local.setBehaviour('hang');
+      const outcomes: string[] = [];
+      try {
+        const verifier = createJwtVerifier({ ...options, jwksUrl: local.url, timeoutMs: 500, onJwksFetch: (outcome) => outcomes.push(outcome) });
+        const token = await sign(k1);
+        const started = Date.now();
+        const wave = await Promise.all(Array.from({ length: 20 }, () => verifier.verify(token)));
+        const waited = Date.now() - started;
+        for (const result of wave) expectFailure(result, 'jwks-unavailable', token);
+        assert.equal(local.fetches, 1);
+        assert.ok(waited >= 450 && waited < 3000, `the wave waited ${waited} ms`);
+        const next = Date.now();
+        const second = await Promise.all(Array.from({ length: 20 }, () => verifier.verify(token)));
+        for (const result of second) {
+          expectFailure(result, 'jwks-unavailable', token);
+          if (!result.ok) assert.match(result.detail, /timed out/);
+        }
+        assert.ok(Date.now() - next < 400, `the second wave took ${Date.now() - next} ms`);
+        assert.equal(local.fetches, 1);
+        assert.deepEqual(outcomes, ['timeout']);
       } finally {
         await local.close();
       }

@@ -4,13 +4,14 @@
  * error ever repeats a value.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import path, { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { isProtectedVariable, PrincipalEnv } from '../../src/auth/principal-env.js';
+import { ALLOWED_IN_FAMILIES, isProtectedVariable, PrincipalEnv, PROTECTED_FAMILIES, protectedFamilyOf } from '../../src/auth/principal-env.js';
 import { ANONYMOUS, createJwtPrincipal, createTokenPrincipal } from '../../src/auth/principal.js';
 import { SidecarError } from '../../src/errors/local.js';
+import { ROOT } from '../helpers/paths.js';
 
 const SECRET = 's3cret-value-never-logged';
 
@@ -74,17 +75,60 @@ describe('PrincipalEnv: values', () => {
 });
 
 describe('isProtectedVariable', () => {
-  const CASES: [string, boolean][] = [
-    ['PATH', true], ['path', true], ['HOME', true], ['NODE_OPTIONS', true], ['LD_PRELOAD', true], ['LD_LIBRARY_PATH', true],
-    ['DYLD_INSERT_LIBRARIES', true], ['NPM_CONFIG_REGISTRY', true], ['npm_config_registry', true], ['PYTHONPATH', true],
-    ['BASH_ENV', true], ['NODE_TLS_REJECT_UNAUTHORIZED', true],
-    ['GITHUB_TOKEN', false], ['OPENAI_API_KEY', false], ['PATHS', false], ['MY_HOME', false], ['LANG', false], ['TZ', false],
+  // [name, the family that refuses it, or undefined when the file may set it]
+  const CASES: [string, string | undefined][] = [
+    ['PATH', 'shell and home'], ['path', 'shell and home'], ['HOME', 'shell and home'], ['BASH_ENV', 'shell and home'], ['ENV', 'shell and home'],
+    ['PS4', 'shell and home'], ['PROMPT_COMMAND', 'shell and home'], ['IFS', 'shell and home'], ['XDG_CONFIG_HOME', 'shell and home'],
+    ['EDITOR', 'shell and home'], ['BASH_FUNC_ls', 'shell and home'],
+    ['LD_PRELOAD', 'dynamic loader and glibc'], ['LD_LIBRARY_PATH', 'dynamic loader and glibc'], ['DYLD_INSERT_LIBRARIES', 'dynamic loader and glibc'],
+    ['GCONV_PATH', 'dynamic loader and glibc'], ['GLIBC_TUNABLES', 'dynamic loader and glibc'],
+    ['CC', 'C toolchain'], ['LDFLAGS', 'C toolchain'], ['CGO_LDFLAGS', 'C toolchain'],
+    ['NODE_OPTIONS', 'node, npm, yarn, pnpm, bun, deno'], ['NODE_TLS_REJECT_UNAUTHORIZED', 'node, npm, yarn, pnpm, bun, deno'],
+    ['NODE_EXTRA_CA_CERTS', 'node, npm, yarn, pnpm, bun, deno'], ['NPM_CONFIG_REGISTRY', 'node, npm, yarn, pnpm, bun, deno'],
+    ['npm_config_registry', 'node, npm, yarn, pnpm, bun, deno'], ['YARN_NPM_REGISTRY_SERVER', 'node, npm, yarn, pnpm, bun, deno'],
+    ['COREPACK_NPM_REGISTRY', 'node, npm, yarn, pnpm, bun, deno'], ['BUN_CONFIG_REGISTRY', 'node, npm, yarn, pnpm, bun, deno'],
+    ['PYTHONPATH', 'python, pip, uv, conda'], ['PYTHONWARNINGS', 'python, pip, uv, conda'], ['PYTHONSTARTUP', 'python, pip, uv, conda'],
+    ['PIP_INDEX_URL', 'python, pip, uv, conda'], ['pip_extra_index_url', 'python, pip, uv, conda'], ['UV_INDEX_URL', 'python, pip, uv, conda'],
+    ['UV_PYTHON', 'python, pip, uv, conda'], ['VIRTUAL_ENV', 'python, pip, uv, conda'],
+    ['JAVA_TOOL_OPTIONS', 'java and the JVM'], ['_JAVA_OPTIONS', 'java and the JVM'], ['JDK_JAVA_OPTIONS', 'java and the JVM'],
+    ['CLASSPATH', 'java and the JVM'], ['MAVEN_OPTS', 'java and the JVM'],
+    ['RUBYOPT', 'ruby'], ['RUBYLIB', 'ruby'], ['GEM_HOME', 'ruby'], ['BUNDLE_GEMFILE', 'ruby'],
+    ['PERL5OPT', 'perl'], ['PERL5LIB', 'perl'], ['PERLLIB', 'perl'],
+    ['GOFLAGS', 'go'], ['GOPROXY', 'go'], ['GOTOOLCHAIN', 'go'],
+    ['CARGO_HOME', 'rust and cargo'], ['CARGO_BUILD_RUSTC_WRAPPER', 'rust and cargo'], ['RUSTC_WRAPPER', 'rust and cargo'], ['RUSTFLAGS', 'rust and cargo'],
+    ['DOTNET_STARTUP_HOOKS', '.NET'], ['CORECLR_PROFILER_PATH', '.NET'],
+    ['GIT_SSH_COMMAND', 'git'], ['GIT_CONFIG_COUNT', 'git'], ['GIT_ASKPASS', 'git'], ['git_exec_path', 'git'],
+    ['DOCKER_HOST', 'docker'],
+    ['OPENSSL_CONF', 'TLS trust and OpenSSL'], ['OPENSSL_MODULES', 'TLS trust and OpenSSL'], ['SSL_CERT_FILE', 'TLS trust and OpenSSL'],
+    ['SSL_CERT_DIR', 'TLS trust and OpenSSL'], ['CURL_CA_BUNDLE', 'TLS trust and OpenSSL'], ['REQUESTS_CA_BUNDLE', 'TLS trust and OpenSSL'],
+    ['SSLKEYLOGFILE', 'TLS trust and OpenSSL'],
+    // Allowed: data a server reads, and names that only look like a refused family.
+    ['GITHUB_TOKEN', undefined], ['GITLAB_TOKEN', undefined], ['OPENAI_API_KEY', undefined], ['GOOGLE_API_KEY', undefined],
+    ['GOOGLE_APPLICATION_CREDENTIALS', undefined], ['GEMINI_API_KEY', undefined], ['JAVASCRIPT_FLAVOUR', undefined], ['PATHS', undefined],
+    ['MY_HOME', undefined], ['LANG', undefined], ['TZ', undefined], ['NODE_ENV', undefined], ['RUST_LOG', undefined], ['AWS_ACCESS_KEY_ID', undefined],
+    ['GH_HOST', undefined], ['HTTPS_PROXY', undefined], ['CCACHE_DIR', undefined], ['ENVIRONMENT', undefined], ['SSLMODE', undefined],
+    // A git identity is data, although GIT_* is refused.
+    ['GIT_AUTHOR_NAME', undefined], ['git_committer_email', undefined],
   ];
-  for (const [name, expected] of CASES) {
-    it(`${name} → ${expected ? 'protected' : 'allowed'}`, () => {
-      assert.equal(isProtectedVariable(name), expected);
+  for (const [name, family] of CASES) {
+    it(`${name} → ${family === undefined ? 'allowed' : `refused (${family})`}`, () => {
+      assert.equal(protectedFamilyOf(name), family);
+      assert.equal(isProtectedVariable(name), family !== undefined);
     });
   }
+
+  it('the README lists every refused name and prefix, family by family', () => {
+    const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    for (const { family, names, prefixes } of PROTECTED_FAMILIES) {
+      const line = `- ${family}: ${[...names, ...prefixes.map((prefix) => `${prefix}*`)].map((name) => `\`${name}\``).join(', ')}`;
+      assert.ok(readme.includes(line), `README.md must contain:\n${line}`);
+    }
+    assert.ok(readme.includes(`- allowed although their family is refused: ${ALLOWED_IN_FAMILIES.map((name) => `\`${name}\``).join(', ')}`));
+  });
+
+  it('the error names the family', () => {
+    assert.throws(() => parse({ tokens: { alice: { OPENSSL_CONF: SECRET } } }), /OPENSSL_CONF may not be set per principal \(TLS trust and OpenSSL:/);
+  });
 });
 
 describe('PrincipalEnv: errors name the place, never the value', () => {

@@ -1,8 +1,8 @@
 /**
  * The audit log against the real daemon: one structured line per tool call with the session from
  * the logger's bindings; arguments only with --log-tool-args, and then with every value under a
- * secret-looking key redacted. No secret the client sends (arguments, bearer token) reaches any
- * line the daemon writes.
+ * secret-looking key and every secret-shaped value redacted. No secret the client sends
+ * (arguments, bearer token) reaches any line the daemon writes.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -97,6 +97,52 @@ describe('audit log', () => {
       });
       assert.deepEqual(env?.arguments, { name: 'PATH' });
       assertNoSecrets(daemon, [...SECRETS, BEARER]);
+    } finally {
+      await daemon.close();
+    }
+  });
+
+  it('with --log-tool-args, secrets under unusual keys and secret-shaped values never reach the log', async () => {
+    const jwt = `eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJlMmUifQ.${'Qx7'.repeat(14)}`;
+    const github = `ghp_${'Zk4'.repeat(12)}`;
+    const secrets = ['pw-e2e-71', 'pin-e2e-4242', 'otp-e2e-913', 'sig-e2e-5a5a', 'bearer-key-e2e', 'url-pass-e2e', 'opaque-e2e-77f1', jwt, github, 'fw-e2e-pass'];
+    const args = {
+      text: 'hi',
+      'Pass-Word': 'pw-e2e-71',
+      pin: 'pin-e2e-4242',
+      otp: 'otp-e2e-913',
+      signature: 'sig-e2e-5a5a',
+      bearer: 'bearer-key-e2e',
+      'ｐａｓｓｗｏｒｄ': 'fw-e2e-pass',
+      endpoint: 'https://alice:url-pass-e2e@db.example.com/app',
+      header: 'Bearer opaque-e2e-77f1',
+      data: jwt,
+      config: { note: `use ${github} for the API` },
+      opinion: 'pineapple',
+    };
+    const daemon = await startDaemon({ fixture: { name: 'echo-server' }, args: ['--log-tool-args'] });
+    try {
+      const { client, transport, close } = await connectClient(daemon.url);
+      const sessionId = transport.sessionId ?? '';
+      await client.callTool({ name: 'echo', arguments: args });
+      await close();
+      await daemon.waitForLog((line) => line.sessionId === sessionId && line.msg === 'session closed', 10_000, 'the session to close');
+      const [line] = auditLines(daemon, sessionId);
+      assert.deepEqual(line?.arguments, {
+        text: 'hi',
+        'Pass-Word': '[redacted]',
+        pin: '[redacted]',
+        otp: '[redacted]',
+        signature: '[redacted]',
+        bearer: '[redacted]',
+        'ｐａｓｓｗｏｒｄ': '[redacted]',
+        endpoint: 'https://[redacted]@db.example.com/app',
+        header: 'Bearer [redacted]',
+        data: '[redacted]',
+        config: { note: 'use [redacted] for the API' },
+        opinion: 'pineapple',
+      });
+      assertNoSecrets(daemon, secrets);
     } finally {
       await daemon.close();
     }

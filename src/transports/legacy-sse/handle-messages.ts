@@ -25,19 +25,22 @@ export async function handleLegacyMessage(req: IncomingMessage, res: ServerRespo
   if (!framed) return;
   if (framed.kind === 'batch') return sendWireError(res, 'BATCH_REFUSED', { detail: 'the legacy SSE transport takes one message per POST' });
 
-  const session = findSession(context, id, principalOf(req));
+  const principal = principalOf(req);
+  const session = findSession(context, id, principal);
   // Only the legacy transport's sessions live here: a Streamable HTTP session id is not found.
   const sink = session?.transport === 'sse' ? session.connection : undefined;
   if (!session || !sink) return sendWireError(res, 'SESSION_NOT_FOUND');
 
   if (framed.kind === 'request') {
     const request = framed as Framed<JsonRpcRequest>;
-    const outcome = await session.submitRequest(request, sink, contextOf(req));
+    const outcome = await session.submitRequest(request, sink, principal, contextOf(req));
     // A duplicate's error goes here, not on the stream, where the client would take it for the answer to the first.
     if (outcome === 'duplicate-id') return sendJson(res, 400, JSON.stringify(wireError('DUPLICATE_REQUEST_ID', request.message.id)));
     if (outcome !== 'accepted') return sendWireError(res, outcome.refused, { id: request.message.id, headers: { 'retry-after': outcome.retryAfterSeconds } });
-  } else if (!(await session.forward(framed))) {
-    return sendWireError(res, 'SESSION_NOT_FOUND');
+  } else {
+    const outcome = await session.forward(framed, principal);
+    if (outcome === 'ended') return sendWireError(res, 'SESSION_NOT_FOUND');
+    if (outcome !== 'forwarded') return sendWireError(res, outcome.refused, { headers: { 'retry-after': outcome.retryAfterSeconds } });
   }
   res.writeHead(202, { 'content-length': 0 }).end();
 }

@@ -8,6 +8,7 @@
  * back, is refused whole (batchRefusal(), checked before the session is looked up).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Principal } from '../../auth/principal.js';
 import { wireError } from '../../errors/wire.js';
 import { sendWireError } from '../../http/respond.js';
 import type { Framed, JsonRpcRequest } from '../../jsonrpc/message.js';
@@ -41,7 +42,7 @@ export function batchRefusal(items: unknown[]): { reason: 'BATCH_REFUSED' | 'INV
   return undefined;
 }
 
-export async function handleBatch(req: IncomingMessage, res: ServerResponse, items: unknown[], session: Session, context: TransportContext): Promise<void> {
+export async function handleBatch(req: IncomingMessage, res: ServerResponse, items: unknown[], session: Session, principal: Principal, context: TransportContext): Promise<void> {
   if (!acceptsBatches(session.protocolVersion)) {
     return sendWireError(res, 'BATCH_REFUSED', { detail: `this session negotiated ${session.protocolVersion ?? 'no version yet'}; batches exist only before ${BATCHES_REMOVED_IN}` });
   }
@@ -49,7 +50,13 @@ export async function handleBatch(req: IncomingMessage, res: ServerResponse, ite
 
   const answers = framed.filter((one) => !('kind' in one) || one.kind === 'request').length;
   if (answers === 0) {
-    for (const one of framed) if ('kind' in one && !(await session.forward(one))) return sendWireError(res, 'SESSION_NOT_FOUND');
+    for (const one of framed) {
+      if (!('kind' in one)) continue;
+      // Each message takes from the sender's --rate-limit; past it, the rest of the batch is not sent.
+      const outcome = await session.forward(one, principal);
+      if (outcome === 'ended') return sendWireError(res, 'SESSION_NOT_FOUND');
+      if (outcome !== 'forwarded') return sendWireError(res, outcome.refused, { headers: { 'retry-after': outcome.retryAfterSeconds } });
+    }
     res.writeHead(202).end();
     return;
   }
@@ -60,11 +67,12 @@ export async function handleBatch(req: IncomingMessage, res: ServerResponse, ite
       answerWithError(sink, wireError(one.reason, one.id, one.detail, one.data));
     } else if (one.kind === 'request') {
       const request = one as Framed<JsonRpcRequest>;
-      const outcome = await session.submitRequest(request, sink, requestContext);
+      const outcome = await session.submitRequest(request, sink, principal, requestContext);
       if (outcome === 'duplicate-id') answerWithError(sink, wireError('DUPLICATE_REQUEST_ID', request.message.id));
       else if (outcome !== 'accepted') answerWithError(sink, wireError(outcome.refused, request.message.id));
     } else {
-      await session.forward(one);
+      // A notification or response has no answer to carry a refusal: over the rate, it is dropped.
+      await session.forward(one, principal);
     }
   }
 }

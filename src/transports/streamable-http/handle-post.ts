@@ -4,6 +4,7 @@
  * request never leaves a process behind.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Principal } from '../../auth/principal.js';
 import { principalOf } from '../../auth/request-principal.js';
 import { wireError } from '../../errors/wire.js';
 import { sendJson, sendWireError } from '../../http/respond.js';
@@ -34,16 +35,20 @@ export async function handlePost(req: IncomingMessage, res: ServerResponse, cont
   if ('reason' in named) return sendWireError(res, named.reason);
   const badVersion = checkProtocolVersion(req.headers);
   if (badVersion) return sendWireError(res, badVersion, { detail: String(req.headers['mcp-protocol-version']) });
-  const session = findSession(context, named.id, principalOf(req));
+  const principal = principalOf(req);
+  const session = findSession(context, named.id, principal);
   if (!session) return sendWireError(res, 'SESSION_NOT_FOUND');
 
-  if (framed.kind === 'batch') return handleBatch(req, res, framed.items, session, context);
-  if (framed.kind === 'request') return request(req, res, framed as Framed<JsonRpcRequest>, session, context);
-  if (await session.forward(framed)) {
+  if (framed.kind === 'batch') return handleBatch(req, res, framed.items, session, principal, context);
+  if (framed.kind === 'request') return request(req, res, framed as Framed<JsonRpcRequest>, session, principal, context);
+  const outcome = await session.forward(framed, principal);
+  if (outcome === 'forwarded') {
     res.writeHead(202).end();
-    return;
+  } else if (outcome === 'ended') {
+    sendWireError(res, 'SESSION_NOT_FOUND');
+  } else {
+    sendWireError(res, outcome.refused, { headers: { 'retry-after': outcome.retryAfterSeconds } });
   }
-  sendWireError(res, 'SESSION_NOT_FOUND');
 }
 
 async function initialize(req: IncomingMessage, res: ServerResponse, framed: Framed<JsonRpcRequest>, context: TransportContext): Promise<void> {
@@ -53,11 +58,11 @@ async function initialize(req: IncomingMessage, res: ServerResponse, framed: Fra
   if (refused) return sendWireError(res, refused.reason, { id: framed.message.id, headers: { 'retry-after': refused.retryAfterSeconds } });
   const session = context.sessions.open('streamable-http', principal);
   const sink = new PostStream(res, streamsOf(session, context.sessions), 1, { sessionId: session.id });
-  await session.submitRequest(framed, sink, contextOf(req));
+  await session.submitRequest(framed, sink, principal, contextOf(req));
 }
 
-async function request(req: IncomingMessage, res: ServerResponse, framed: Framed<JsonRpcRequest>, session: Session, context: TransportContext): Promise<void> {
-  const outcome = await session.submitRequest(framed, new PostStream(res, streamsOf(session, context.sessions), 1), contextOf(req));
+async function request(req: IncomingMessage, res: ServerResponse, framed: Framed<JsonRpcRequest>, session: Session, principal: Principal, context: TransportContext): Promise<void> {
+  const outcome = await session.submitRequest(framed, new PostStream(res, streamsOf(session, context.sessions), 1), principal, contextOf(req));
   if (outcome === 'duplicate-id') {
     sendJson(res, 200, JSON.stringify(wireError('DUPLICATE_REQUEST_ID', framed.message.id)));
   } else if (outcome !== 'accepted') {

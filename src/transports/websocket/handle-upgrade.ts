@@ -85,11 +85,14 @@ export class WebSocketEndpoint {
     if ('reason' in framed) return connection.send(JSON.stringify(wireError(framed.reason, framed.id, framed.detail, framed.data)));
     if (framed.kind === 'batch') return connection.send(JSON.stringify(wireError('BATCH_REFUSED', null, 'send one message per frame')));
     if (framed.kind !== 'request') {
-      await session.forward(framed);
+      // The upgrade's principal is the only one a WebSocket has; over its rate, an error frame (id null: a notification has none).
+      const outcome = await session.forward(framed, session.principal);
+      if (typeof outcome === 'object') connection.send(JSON.stringify(wireError(outcome.refused, null, `retry after ${outcome.retryAfterSeconds}s`)));
       return;
     }
     const request = framed as Framed<JsonRpcRequest>;
-    const outcome = await session.submitRequest(request, connection, requestContext);
+    // The upgrade's principal is the only one a WebSocket has.
+    const outcome = await session.submitRequest(request, connection, session.principal, requestContext);
     if (outcome === 'duplicate-id') connection.send(JSON.stringify(wireError('DUPLICATE_REQUEST_ID', request.message.id)));
     else if (outcome !== 'accepted') connection.send(JSON.stringify(wireError(outcome.refused, request.message.id, `retry after ${outcome.retryAfterSeconds}s`)));
   }

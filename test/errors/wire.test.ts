@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { ALLOWED_IN_FAMILIES, protectedFamilyOf } from '../../src/auth/principal-env.js';
 import { WIRE_ERRORS, wireError, type WireErrorReason } from '../../src/errors/wire.js';
 import { MAX_ID_LENGTH } from '../../src/jsonrpc/request-id.js';
 import { ROOT } from '../helpers/paths.js';
@@ -73,8 +74,13 @@ const PAGES = ['README.md', ...readdirSync(path.join(ROOT, 'docs')).filter((name
 const NOT_REASONS = new RegExp(`^(${[
   'MCP_SIDECAR_\\w+', 'SIG[A-Z]+', 'PATH', 'HOME', 'USER', 'SHELL', 'LANG', 'API_KEY', 'NOTIFY_SOCKET', 'PM2_HOME', 'NODE_OPTIONS',
   'NODE_IMAGE', 'NODE_EXTRA_CA_CERTS', 'TINI_SUBREAPER', 'ENOENT', 'EACCES', 'GET', 'POST', 'PUT', 'DELETE', 'HEAD', 'OPTIONS',
-  'HEALTHCHECK', 'ENTRYPOINT', 'CMD', 'WIRE_ERRORS',
+  'HEALTHCHECK', 'ENTRYPOINT', 'CMD', 'WIRE_ERRORS', 'PROTECTED_FAMILIES',
+  // Provider key prefixes that --log-tool-args redacts.
+  'AKIA', 'ASIA',
 ].join('|')})$`);
+
+/** Environment variables the README's --principal-env table lists: variables, not reasons. */
+const isListedVariable = (name: string): boolean => protectedFamilyOf(name) !== undefined || ALLOWED_IN_FAMILIES.includes(name);
 
 interface Mention {
   page: string;
@@ -89,7 +95,7 @@ function mentions(page: string, markdown: string): Mention[] {
   const found: Mention[] = [];
   markdown.split('\n').forEach((text, index) => {
     const line = index + 1;
-    for (const [, reason] of text.matchAll(/`([A-Z][A-Z0-9_]{2,})`/g)) if (!NOT_REASONS.test(reason ?? '')) found.push({ page, line, reason: reason ?? '' });
+    for (const [, reason] of text.matchAll(/`([A-Z][A-Z0-9_]{2,})`/g)) if (!NOT_REASONS.test(reason ?? '') && !isListedVariable(reason ?? '')) found.push({ page, line, reason: reason ?? '' });
     for (const [, status, reason, code] of text.matchAll(/`(\d{3}) ([A-Z][A-Z0-9_]+)`(?:\s+\(`(-32\d{3})`)?/g)) found.push({ page, line, reason: reason ?? '', status, code });
     for (const [, status, reason] of text.matchAll(/`(\d{3})` \(`([A-Z][A-Z0-9_]+)`\)/g)) found.push({ page, line, reason: reason ?? '', status });
     for (const [, reason, code] of text.matchAll(/`([A-Z][A-Z0-9_]+)`\s+\(`(-32\d{3})`\)/g)) found.push({ page, line, reason: reason ?? '', code });

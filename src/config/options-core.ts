@@ -119,6 +119,16 @@ export const CORE_OPTIONS: readonly OptionSpec[] = [
     default: 2 * 60_000, defaultText: '2min', accepts: `${DURATION_FORMAT}, above zero`, parse: positiveDuration,
   },
   {
+    key: 'cacheTtlMs', flags: '--cache-ttl <duration>', env: 'MCP_SIDECAR_CACHE_TTL',
+    description: 'ttlMs sent to 2026-07-28 clients with server/discover, list and resources/read results: how long they may reuse them (0: revalidate every time)',
+    default: 0, defaultText: '0', accepts: DURATION_FORMAT, parse: parseDuration,
+  },
+  {
+    key: 'cacheScope', flags: '--cache-scope <scope>', env: 'MCP_SIDECAR_CACHE_SCOPE',
+    description: 'cacheScope sent with those results: private (one user\'s; right when children see per-principal env or tool policy) or public (shareable)',
+    default: 'private', defaultText: 'private', accepts: 'private or public', parse: (raw) => (raw === 'private' || raw === 'public' ? raw : undefined),
+  },
+  {
     key: 'requestTimeoutMs', flags: '--request-timeout <duration>', env: 'MCP_SIDECAR_REQUEST_TIMEOUT',
     description: 'a request unanswered this long gets a JSON-RPC error, and the child notifications/cancelled',
     default: 5 * 60_000, defaultText: '5min', accepts: `${DURATION_FORMAT}, above zero`, parse: positiveDuration,

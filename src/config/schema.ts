@@ -55,6 +55,8 @@ export interface SidecarConfig extends RestartPolicy {
   eventStoreMaxEvents: number;
   eventStoreMaxBytes: number;
   streamBufferBytes: number;
+  cacheTtlMs: number;
+  cacheScope: 'private' | 'public';
   clientBufferBudgetBytes: number;
   slowClientTimeoutMs: number;
   wsPingIntervalMs: number;

@@ -56,6 +56,14 @@ export const WIRE_ERRORS = {
   HOST_REQUIRED: { status: 400, code: -32000, message: 'Bad Request: an HTTP/1.1 request must carry a Host header' },
   HEADERS_TOO_LARGE: { status: 431, code: -32000, message: 'Request Header Fields Too Large' },
   EXPECTATION_FAILED: { status: 417, code: -32000, message: 'Expectation Failed: only Expect: 100-continue is understood' },
+  // The 2026-07-28 front (docs/era-2026-07-28.md): refused before any child is touched.
+  MODERN_META_INVALID: { status: 400, code: -32602, message: 'Invalid params: a 2026-07-28 request needs params._meta with io.modelcontextprotocol/protocolVersion (string) and io.modelcontextprotocol/clientCapabilities (object)' },
+  HEADER_MISMATCH: { status: 400, code: -32020, message: 'Header mismatch: the MCP-Protocol-Version, Mcp-Method, Mcp-Name and Mcp-Param-* headers must be present and agree with the body' },
+  CAPABILITY_REQUIRED: { status: 400, code: -32021, message: 'Missing required client capability' },
+  PROTOCOL_VERSION_UNSUPPORTED: { status: 400, code: -32022, message: 'Unsupported protocol version' },
+  METHOD_NOT_FOUND: { status: 404, code: -32601, message: 'Method not found' },
+  MODERN_BATCH_REFUSED: { status: 400, code: -32600, message: 'Invalid Request: a 2026-07-28 request is sent alone, never in a batch' },
+  MODERN_SESSIONLESS: { status: 405, code: -32000, message: 'Method Not Allowed: a 2026-07-28 client has no session to GET or DELETE' },
   // The rest answer one JSON-RPC request inside a 200 response or an SSE event, never a whole POST.
   DUPLICATE_REQUEST_ID: { status: 200, code: -32600, message: 'Invalid Request: this id is already in flight on the session' },
   CHILD_START_FAILED: { status: 200, code: -32002, message: 'The MCP server process could not be started' },

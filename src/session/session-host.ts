@@ -21,6 +21,7 @@ import type { SpawnHealth } from '../supervisor/spawn-health.js';
 import { WarmPool } from '../supervisor/warm-pool.js';
 import { ClientBacklog, OVERLOAD } from './client-backlog.js';
 import { DEFAULT_HELD_LIMITS } from './held-messages.js';
+import { LeasePool } from './lease-pool.js';
 import { SessionRegistry } from './registry.js';
 import { Session, type RequestDone, type SessionObserver, type SessionOptions } from './session.js';
 import { CONNECTION_BOUND, heldBy, sessionCaps, type SessionCaps } from './session-caps.js';
@@ -61,6 +62,8 @@ export class SessionHost {
   readonly requests: RequestPolicy;
   /** Bytes waiting for every client together, against --client-buffer-budget. */
   readonly backlog: ClientBacklog;
+  /** Children leased to 2026-07-28 requests, by principal and capability set. */
+  readonly leases: LeasePool;
   private principalEnv: PrincipalEnv;
   /** Per-principal session caps, settled once (session-caps.ts). */
   private readonly caps: SessionCaps;
@@ -98,6 +101,7 @@ export class SessionHost {
         }
       },
     });
+    this.leases = new LeasePool(this, logger, { maxInFlight: config.maxInFlight, initTimeoutMs: Math.min(config.requestTimeoutMs, 60_000) });
     this.eventStoreLimits = { maxEvents: config.eventStoreMaxEvents, maxBytes: config.eventStoreMaxBytes };
     const metrics = this.metrics;
     this.childOptions = {

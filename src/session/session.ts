@@ -8,7 +8,7 @@
  * that binds client to child is the session id today and can be a principal or a pool slot later.
  */
 import type { Principal } from '../auth/principal.js';
-import type { Framed, JsonRpcNotification, JsonRpcRequest, JsonRpcResponse } from '../jsonrpc/message.js';
+import type { Framed, JsonRpcId, JsonRpcNotification, JsonRpcRequest, JsonRpcResponse } from '../jsonrpc/message.js';
 import { isToolError } from '../jsonrpc/large-answer.js';
 import { progressTokenOf } from '../jsonrpc/message.js';
 import type { Logger } from '../observability/logger.js';
@@ -42,6 +42,8 @@ export class Session {
   lastActivityAt = Date.now();
   /** Requests the client sent after initialize (a session that sends none is a probe). */
   requestsAfterInitialize = 0;
+  /** Who the client is: a 2025-era client's own session, or a lease serving 2026-07-28 requests. */
+  era: 'legacy' | 'modern' = 'legacy';
   /** The protocol version the child agreed to in its initialize result. */
   protocolVersion: string | undefined;
   serverName: string | undefined;
@@ -162,6 +164,32 @@ export class Session {
     }
     await this.write(framed.raw);
     return 'forwarded';
+  }
+
+  /**
+   * Writes a message the daemon itself makes to the child (an answer to the child's ping on a
+   * leased session): not a client's, so no policy or rate applies.
+   */
+  sendToChild(message: object): void {
+    if (this.state === 'ended') return;
+    void this.write(JSON.stringify(message));
+  }
+
+  /** Asks the child something for the daemon itself (a lease learning the tools' schemas). */
+  ask(method: string, params: Record<string, unknown> | undefined, timeoutMs: number): Promise<JsonRpcResponse> {
+    const { raw, answer } = this.internal.create(method, params, timeoutMs);
+    void this.write(raw);
+    return answer;
+  }
+
+  /**
+   * A request's client has gone (a modern client closed its response): settled as cancelled here,
+   * and `notifications/cancelled` tells the child to stop. False when it was no longer in flight.
+   */
+  cancelRequest(id: JsonRpcId, reason: string): boolean {
+    if (!this.inFlightRequests.settle(id, 'cancelled')) return false;
+    this.sendToChild({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason } });
+    return true;
   }
 
   /** Binds the client's connection, for transports where it is the session (legacy SSE, WebSocket). */

@@ -3,9 +3,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { principalOf } from '../../auth/request-principal.js';
 import { sendWireError } from '../../http/respond.js';
 import { findSession, type TransportContext } from '../shared/transport-context.js';
+import { isSessionlessModern } from './modern/classify.js';
 import { checkProtocolVersion, sessionIdOf } from './validate.js';
 
 export function handleDelete(req: IncomingMessage, res: ServerResponse, context: TransportContext): void {
+  if (isSessionlessModern(req.headers)) return sendWireError(res, 'MODERN_SESSIONLESS', { headers: { allow: 'POST' } });
   const named = sessionIdOf(req.headers);
   if ('reason' in named) return sendWireError(res, named.reason);
   const badVersion = checkProtocolVersion(req.headers);

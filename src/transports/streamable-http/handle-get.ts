@@ -12,11 +12,13 @@ import type { Session } from '../../session/session.js';
 import { findSession, type TransportContext } from '../shared/transport-context.js';
 import { streamsOf, type SessionStreams } from './session-streams.js';
 import { StandaloneStream } from './standalone-stream.js';
+import { isSessionlessModern } from './modern/classify.js';
 import { checkGetAccept, checkProtocolVersion, sessionIdOf } from './validate.js';
 
 export function handleGet(req: IncomingMessage, res: ServerResponse, context: TransportContext): void {
   const refused = checkGetAccept(req.headers);
   if (refused) return sendWireError(res, refused, { detail: 'GET needs Accept: text/event-stream' });
+  if (isSessionlessModern(req.headers)) return sendWireError(res, 'MODERN_SESSIONLESS', { headers: { allow: 'POST' } });
   const named = sessionIdOf(req.headers);
   if ('reason' in named) return sendWireError(res, named.reason);
   const badVersion = checkProtocolVersion(req.headers);

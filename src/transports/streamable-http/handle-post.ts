@@ -14,6 +14,8 @@ import type { Session } from '../../session/session.js';
 import { readMessage } from '../shared/read-message.js';
 import { admissionRefusal, findSession, type TransportContext } from '../shared/transport-context.js';
 import { batchRefusal, handleBatch } from './handle-batch.js';
+import { eraOf } from './modern/classify.js';
+import { handleModern } from './modern/handle-modern.js';
 import { PostStream } from './post-stream.js';
 import { streamsOf } from './session-streams.js';
 import { checkContentType, checkPostAccept, checkProtocolVersion, sessionIdOf } from './validate.js';
@@ -24,6 +26,9 @@ export async function handlePost(req: IncomingMessage, res: ServerResponse, cont
 
   const framed = await readMessage(req, res, context.config.maxBodyBytes);
   if (!framed) return;
+  const era = eraOf(req.headers, framed);
+  if (era === 'modern-batch') return sendWireError(res, 'MODERN_BATCH_REFUSED');
+  if (era === 'modern') return handleModern(req, res, framed as Framed, principalOf(req), context);
   const badBatch = framed.kind === 'batch' ? batchRefusal(framed.items) : undefined;
   if (badBatch) return sendWireError(res, badBatch.reason, { detail: badBatch.detail });
 
@@ -31,13 +36,15 @@ export async function handlePost(req: IncomingMessage, res: ServerResponse, cont
     return initialize(req, res, framed as Framed<JsonRpcRequest>, context);
   }
 
+  // A refusal carries the request's id whenever it has one.
+  const id = framed.kind === 'request' ? (framed.message as JsonRpcRequest).id : null;
   const named = sessionIdOf(req.headers);
-  if ('reason' in named) return sendWireError(res, named.reason);
+  if ('reason' in named) return sendWireError(res, named.reason, { id });
   const badVersion = checkProtocolVersion(req.headers);
-  if (badVersion) return sendWireError(res, badVersion, { detail: String(req.headers['mcp-protocol-version']) });
+  if (badVersion) return sendWireError(res, badVersion, { id, detail: String(req.headers['mcp-protocol-version']) });
   const principal = principalOf(req);
   const session = findSession(context, named.id, principal);
-  if (!session) return sendWireError(res, 'SESSION_NOT_FOUND');
+  if (!session) return sendWireError(res, 'SESSION_NOT_FOUND', { id });
 
   if (framed.kind === 'batch') return handleBatch(req, res, framed.items, session, principal, context);
   if (framed.kind === 'request') return request(req, res, framed as Framed<JsonRpcRequest>, session, principal, context);

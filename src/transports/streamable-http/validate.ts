@@ -4,12 +4,11 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { WireErrorReason } from '../../errors/wire.js';
+import { LEGACY_VERSIONS, isLegacyVersion } from '../../protocol/versions.js';
 import { isWellFormedSessionId } from '../../session/session-id.js';
 
-/** Protocol versions this transport serves (an absent header means 2025-03-26, per the spec). */
-export const SUPPORTED_PROTOCOL_VERSIONS = ['2024-11-05', '2025-03-26', '2025-06-18', '2025-11-25'] as const;
-
-const supported = new Set<string>(SUPPORTED_PROTOCOL_VERSIONS);
+/** Protocol versions a session speaks (an absent header means 2025-03-26, per the spec). */
+export const SUPPORTED_PROTOCOL_VERSIONS = LEGACY_VERSIONS;
 
 function mediaRanges(header: string | undefined): string[] {
   if (!header) return [];
@@ -48,7 +47,7 @@ export function checkContentType(headers: IncomingHttpHeaders): WireErrorReason 
 export function checkProtocolVersion(headers: IncomingHttpHeaders): WireErrorReason | undefined {
   const version = headers['mcp-protocol-version'];
   if (version === undefined) return undefined;
-  return typeof version === 'string' && supported.has(version) ? undefined : 'UNSUPPORTED_PROTOCOL_VERSION';
+  return isLegacyVersion(version) ? undefined : 'UNSUPPORTED_PROTOCOL_VERSION';
 }
 
 /** The session id a request names, or the reason it is missing or malformed. */

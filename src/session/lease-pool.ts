@@ -1,0 +1,138 @@
+/**
+ * Leases by principal and capability set. A 2026-07-28 request borrows an initialized child of its
+ * own principal (never another's: per-principal environments, tool policy and audit stay exact)
+ * and of the capabilities it declared. A lease carries many requests of that principal at once;
+ * one that has --max-in-flight requests waiting makes room by a second lease. Opening one is a
+ * session opening like any other (--max-sessions, the per-principal cap, --rate-limit), and
+ * concurrent requests that need the same new lease wait for one opening, not one each.
+ *
+ * What a server says about itself (for `server/discover`) is learned once per capability set,
+ * from the first lease's initialize result, not by a child per discover.
+ */
+import type { Principal } from '../auth/principal.js';
+import type { JsonRpcRequest } from '../jsonrpc/message.js';
+import type { Logger } from '../observability/logger.js';
+import { NEWEST_LEGACY_VERSION } from '../protocol/versions.js';
+import { AwaitedAnswer, Lease, type ServerView } from './lease.js';
+import type { Refusal, SessionHost } from './session-host.js';
+
+/** What a modern request says about its client. */
+export interface ClientClaim {
+  capabilities: Record<string, unknown>;
+  clientInfo: { name: string; version: string } | undefined;
+}
+
+/** Why a lease could not be had: a refused opening, or a child that would not initialize. */
+export type LeaseFailure = Refusal | { failed: string };
+
+/**
+ * Client capabilities a child is initialized with beyond the client's own: those whose
+ * server→client requests the daemon takes up itself (it answers, or tells the client which
+ * capability it lacks), so the child asks and the daemon decides, not the child.
+ */
+const BRIDGED_CAPABILITIES = { sampling: {}, elicitation: {}, roots: {} };
+
+const DAEMON_INFO = { name: 'mcp-sidecar', version: '0.1.0' };
+
+/** JSON with sorted keys: two equal capability sets make one key. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (typeof value !== 'object' || value === null) return JSON.stringify(value);
+  return `{${Object.keys(value).sort().map((key) => `${JSON.stringify(key)}:${canonical((value as Record<string, unknown>)[key])}`).join(',')}}`;
+}
+
+export class LeasePool {
+  private readonly host: SessionHost;
+  private readonly logger: Logger;
+  private readonly maxInFlight: number;
+  private readonly initTimeoutMs: number;
+  private readonly leases = new Map<string, Lease[]>();
+  private readonly opening = new Map<string, Promise<Lease | LeaseFailure>>();
+  private readonly views = new Map<string, ServerView>();
+
+  constructor(host: SessionHost, logger: Logger, options: { maxInFlight: number; initTimeoutMs: number }) {
+    this.host = host;
+    this.logger = logger;
+    this.maxInFlight = options.maxInFlight;
+    this.initTimeoutMs = options.initTimeoutMs;
+  }
+
+  /** Live leases, across principals (for /status and tests). */
+  get size(): number {
+    let live = 0;
+    for (const leases of this.leases.values()) live += leases.filter((lease) => lease.usable).length;
+    return live;
+  }
+
+  /**
+   * A lease for `principal` and `claim`: the least busy live one with room, or a new one, opened
+   * when `admit` lets the principal open a session.
+   */
+  async acquire(principal: Principal, claim: ClientClaim, admit: () => Refusal | undefined): Promise<Lease | LeaseFailure> {
+    const key = `${principal.kind}:${principal.name}|${canonical(claim.capabilities)}`;
+    const live = (this.leases.get(key) ?? []).filter((lease) => lease.usable);
+    if (live.length === 0) this.leases.delete(key);
+    else this.leases.set(key, live);
+    let best: Lease | undefined;
+    for (const lease of live) if (!best || lease.session.inFlight < best.session.inFlight) best = lease;
+    if (best && best.session.inFlight < this.maxInFlight) return best;
+    const pending = this.opening.get(key);
+    if (pending) return pending;
+    const refused = admit();
+    if (refused) return best ?? refused;
+    const opened = this.open(key, principal, claim).finally(() => this.opening.delete(key));
+    this.opening.set(key, opened);
+    return opened;
+  }
+
+  /** What the server behind this daemon is, for clients of this capability set. */
+  async discover(principal: Principal, claim: ClientClaim, admit: () => Refusal | undefined): Promise<ServerView | LeaseFailure> {
+    const known = this.views.get(canonical(claim.capabilities));
+    if (known) return known;
+    const lease = await this.acquire(principal, claim, admit);
+    return lease instanceof Lease ? lease.server : lease;
+  }
+
+  private async open(key: string, principal: Principal, claim: ClientClaim): Promise<Lease | LeaseFailure> {
+    const session = this.host.open('streamable-http', principal);
+    session.era = 'modern';
+    const sink = new AwaitedAnswer();
+    const capabilities = { ...claim.capabilities, ...BRIDGED_CAPABILITIES };
+    const initialize: JsonRpcRequest = {
+      jsonrpc: '2.0', id: 'mcp-sidecar-lease-initialize', method: 'initialize',
+      params: { protocolVersion: NEWEST_LEGACY_VERSION, capabilities, clientInfo: claim.clientInfo ?? DAEMON_INFO },
+    };
+    const raw = JSON.stringify(initialize);
+    const timer = setTimeout(() => sink.close('timeout', `the server did not answer initialize within ${this.initTimeoutMs}ms`), this.initTimeoutMs);
+    timer.unref();
+    try {
+      await session.submitRequest({ kind: 'request', message: initialize, raw, bytes: Buffer.byteLength(raw) }, sink, principal);
+      const answer = await sink.answer;
+      const result = answer.result as { protocolVersion?: unknown; capabilities?: unknown; serverInfo?: unknown; instructions?: unknown } | undefined;
+      if (answer.error || typeof result?.protocolVersion !== 'string') {
+        void session.end('session-end');
+        return { failed: answer.error ? `the server refused initialize: ${answer.error.message}` : 'the server answered initialize without a protocol version' };
+      }
+      // Through the session, so a restart replays it with the initialize.
+      const notified = JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' });
+      await session.forward({ kind: 'notification', message: { jsonrpc: '2.0', method: 'notifications/initialized' }, raw: notified, bytes: notified.length }, principal);
+      const view: ServerView = {
+        protocolVersion: result.protocolVersion,
+        capabilities: typeof result.capabilities === 'object' && result.capabilities !== null ? result.capabilities as Record<string, unknown> : {},
+        serverInfo: typeof result.serverInfo === 'object' && result.serverInfo !== null ? result.serverInfo as Record<string, unknown> : undefined,
+        instructions: typeof result.instructions === 'string' ? result.instructions : undefined,
+      };
+      this.views.set(canonical(claim.capabilities), view);
+      const lease = new Lease(key, session, view);
+      this.leases.set(key, [...(this.leases.get(key) ?? []), lease]);
+      session.logger.info({ principal: principal.name, childProtocolVersion: view.protocolVersion }, 'lease opened for 2026-07-28 requests');
+      return lease;
+    } catch (error) {
+      void session.end('session-end');
+      this.logger.warn({ err: (error as Error).message, principal: principal.name }, 'lease could not be opened');
+      return { failed: (error as Error).message };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

@@ -1,0 +1,163 @@
+/**
+ * A lease: a child initialized on a 2026-07-28 client's behalf, borrowed by that principal's
+ * requests. It is the one seam that owns id rewriting between clients and a shared child: each
+ * request goes to the child under an id (and progress token) of the lease's own, so that requests
+ * of many HTTP clients, which may all use id 1, share one child; every answer and progress
+ * notification goes back to its request's sink under the client's own id and token.
+ *
+ * The child is an ordinary session's (restart policy, watchdog, stderr, audit, /status, idle
+ * reaping all apply); the lease adds what a session has no use for: what the child said about
+ * itself in its initialize result, and the tools it declared (for `Mcp-Param-*` checks).
+ */
+import { randomBytes } from 'node:crypto';
+import type { Principal } from '../auth/principal.js';
+import type { Framed, JsonRpcId, JsonRpcNotification, JsonRpcRequest, JsonRpcResponse } from '../jsonrpc/message.js';
+import { progressTokenOf } from '../jsonrpc/message.js';
+import type { RequestContext } from '../observability/request-context.js';
+import type { Session, SubmitOutcome } from './session.js';
+import type { RequestSink } from './sink.js';
+
+const PREFIX = `mcp-sidecar-lease:${randomBytes(4).toString('hex')}:`;
+
+/** What a child said about itself when the lease initialized it. */
+export interface ServerView {
+  protocolVersion: string;
+  capabilities: Record<string, unknown>;
+  serverInfo: Record<string, unknown> | undefined;
+  instructions: string | undefined;
+}
+
+/** A child message on its way back, as the client who sent the request must see it. */
+function reframe<M extends Framed['message']>(framed: Framed, message: M): Framed<M> {
+  let raw: string | undefined;
+  return {
+    kind: framed.kind,
+    message,
+    get raw(): string {
+      raw ??= JSON.stringify(message);
+      return raw;
+    },
+    bytes: framed.bytes,
+  };
+}
+
+/** Carries one request's child messages back to its client's sink under the client's id and token. */
+class RewritingSink implements RequestSink {
+  private readonly inner: RequestSink;
+  private readonly clientId: JsonRpcId;
+  private readonly clientToken: JsonRpcId | undefined;
+
+  constructor(inner: RequestSink, clientId: JsonRpcId, clientToken: JsonRpcId | undefined) {
+    this.inner = inner;
+    this.clientId = clientId;
+    this.clientToken = clientToken;
+  }
+
+  get open(): boolean {
+    return this.inner.open;
+  }
+
+  deliver(framed: Framed): void {
+    if (framed.kind === 'response') {
+      this.inner.deliver(reframe(framed, { ...(framed.message as JsonRpcResponse), id: this.clientId }));
+      return;
+    }
+    const message = framed.message as JsonRpcNotification;
+    if (message.method === 'notifications/progress' && this.clientToken !== undefined) {
+      this.inner.deliver(reframe(framed, { ...message, params: { ...message.params, progressToken: this.clientToken } }));
+      return;
+    }
+    this.inner.deliver(framed);
+  }
+
+  abandon(): void {
+    this.inner.abandon(this.clientId);
+  }
+
+  close(reason?: Parameters<RequestSink['close']>[0], detail?: string): void {
+    this.inner.close(reason, detail);
+  }
+}
+
+/** The request's params as the child sees them: the 2026 envelope left out, the progress token the lease's. */
+function childParams(params: Record<string, unknown> | undefined, childToken: string | undefined): Record<string, unknown> | undefined {
+  const meta = params?._meta as Record<string, unknown> | undefined;
+  if (!meta && childToken === undefined) return params;
+  const kept: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(meta ?? {})) if (!key.startsWith('io.modelcontextprotocol/') && key !== 'progressToken') kept[key] = value;
+  if (childToken !== undefined) kept.progressToken = childToken;
+  const copy: Record<string, unknown> = { ...params };
+  if (Object.keys(kept).length > 0) copy._meta = kept;
+  else delete copy._meta;
+  return copy;
+}
+
+export class Lease {
+  readonly key: string;
+  readonly session: Session;
+  readonly server: ServerView;
+  /** Each tool's inputSchema, once the child has listed its tools. */
+  tools: Map<string, unknown> | undefined;
+  private seq = 0;
+
+  constructor(key: string, session: Session, server: ServerView) {
+    this.key = key;
+    this.session = session;
+    this.server = server;
+  }
+
+  get usable(): boolean {
+    return this.session.live;
+  }
+
+  /**
+   * Sends a modern client's request to the child under the lease's own id; returns that id (to
+   * cancel it when the client goes) with the session's verdict.
+   */
+  async submit(request: JsonRpcRequest, sink: RequestSink, principal: Principal, context?: RequestContext): Promise<{ childId: string; outcome: SubmitOutcome }> {
+    const childId = `${PREFIX}${++this.seq}`;
+    const clientToken = progressTokenOf(request);
+    const childToken = clientToken === undefined ? undefined : `${childId}:progress`;
+    const params = childParams(request.params, childToken);
+    const message: JsonRpcRequest = params === undefined ? { jsonrpc: '2.0', id: childId, method: request.method } : { jsonrpc: '2.0', id: childId, method: request.method, params };
+    const raw = JSON.stringify(message);
+    const framed: Framed<JsonRpcRequest> = { kind: 'request', message, raw, bytes: Buffer.byteLength(raw) };
+    const outcome = await this.session.submitRequest(framed, new RewritingSink(sink, request.id, clientToken), principal, context);
+    return { childId, outcome };
+  }
+
+  /** The client of request `childId` went away: the child is told to stop. */
+  cancel(childId: string, reason: string): void {
+    this.session.cancelRequest(childId, reason);
+  }
+}
+
+/** A sink that keeps the one answer the daemon itself waits for (the initialize it sends). */
+export class AwaitedAnswer implements RequestSink {
+  readonly answer: Promise<JsonRpcResponse>;
+  open = true;
+  private settle: (response: JsonRpcResponse | Error) => void = () => undefined;
+
+  constructor() {
+    this.answer = new Promise<JsonRpcResponse>((resolve, reject) => {
+      this.settle = (outcome) => (outcome instanceof Error ? reject(outcome) : resolve(outcome));
+    });
+    this.answer.catch(() => undefined);
+  }
+
+  deliver(framed: Framed): void {
+    if (framed.kind !== 'response') return; // the child's logging while it starts: nobody to show it to
+    this.open = false;
+    this.settle(framed.message as JsonRpcResponse);
+  }
+
+  abandon(): void {
+    this.close();
+  }
+
+  close(reason?: string, detail?: string): void {
+    if (!this.open) return;
+    this.open = false;
+    this.settle(new Error(detail ?? `session ended${reason ? ` (${reason})` : ''}`));
+  }
+}

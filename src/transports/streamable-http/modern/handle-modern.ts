@@ -1,0 +1,151 @@
+/**
+ * A 2026-07-28 POST: checked whole before any child is touched (check-request.ts), then answered
+ * by the daemon (`server/discover`) or carried by a lease of the caller's principal and declared
+ * capabilities (session/lease-pool.ts). The caller's principal and request context travel as
+ * arguments from here to the lease.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Principal } from '../../../auth/principal.js';
+import { WIRE_ERRORS, wireError } from '../../../errors/wire.js';
+import { sendJson, sendWireError } from '../../../http/respond.js';
+import type { Framed, JsonRpcRequest, JsonRpcResponse } from '../../../jsonrpc/message.js';
+import { contextOf } from '../../../observability/request-context.js';
+import { discoverResult } from '../../../protocol/discover.js';
+import { modernResponse, type CacheHints } from '../../../protocol/modern-result.js';
+import { Lease, type ServerView } from '../../../session/lease.js';
+import type { ClientClaim, LeaseFailure } from '../../../session/lease-pool.js';
+import { admissionRefusal, type TransportContext } from '../../shared/transport-context.js';
+import { checkModernRequest, checkParamHeaders, type Envelope } from './check-request.js';
+import { ModernStream } from './modern-stream.js';
+
+/** The capability a server must declare for a method to exist on it. */
+const CAPABILITY_OF: Readonly<Record<string, string>> = {
+  'tools/list': 'tools', 'tools/call': 'tools',
+  'resources/list': 'resources', 'resources/templates/list': 'resources', 'resources/read': 'resources',
+  'prompts/list': 'prompts', 'prompts/get': 'prompts',
+  'completion/complete': 'completions',
+};
+
+/** Child→client requests, by the client capability that lets a server send them. */
+const NEEDS_CAPABILITY: Readonly<Record<string, string>> = {
+  'sampling/createMessage': 'sampling',
+  'elicitation/create': 'elicitation',
+  'roots/list': 'roots',
+};
+
+export async function handleModern(req: IncomingMessage, res: ServerResponse, framed: Framed, principal: Principal, context: TransportContext): Promise<void> {
+  if (framed.kind === 'notification') {
+    // Cancellation is a closed response in this revision, and progress flows the other way: nothing to forward.
+    res.writeHead(202).end();
+    return;
+  }
+  if (framed.kind !== 'request') return sendWireError(res, 'INVALID_MESSAGE', { detail: 'a 2026-07-28 client sends requests and notifications only' });
+  const request = framed.message as JsonRpcRequest;
+  const checked = checkModernRequest(req.headers, request);
+  if ('reason' in checked) {
+    return sendWireError(res, checked.reason, { id: request.id, ...(checked.detail ? { detail: checked.detail } : {}), ...(checked.data ? { data: checked.data } : {}) });
+  }
+  const claim: ClientClaim = { capabilities: checked.capabilities, clientInfo: checked.clientInfo };
+  const admit = () => admissionRefusal(context, 'streamable-http', principal);
+  const cache: CacheHints = { ttlMs: context.config.cacheTtlMs, cacheScope: context.config.cacheScope };
+  const leases = context.sessions.leases;
+
+  if (request.method === 'server/discover') {
+    const view = await leases.discover(principal, claim, admit);
+    if (failed(view)) return refuse(res, request, view);
+    return sendJson(res, 200, JSON.stringify({ jsonrpc: '2.0', id: request.id, result: discoverResult(view, cache) }));
+  }
+
+  const lease = await leases.acquire(principal, claim, admit);
+  if (!(lease instanceof Lease)) return refuse(res, request, lease);
+  const capability = CAPABILITY_OF[request.method];
+  if (capability && !(capability in lease.server.capabilities)) {
+    return sendWireError(res, 'METHOD_NOT_FOUND', { id: request.id, detail: `${request.method}: the server does not declare ${capability}` });
+  }
+  if (request.method === 'tools/call') {
+    const badHeader = await checkToolHeaders(req, request, lease, context);
+    if (badHeader) return sendWireError(res, badHeader.reason, { id: request.id, ...(badHeader.detail ? { detail: badHeader.detail } : {}) });
+  }
+  await carry(req, res, request, checked, lease, principal, context, cache);
+}
+
+async function carry(req: IncomingMessage, res: ServerResponse, request: JsonRpcRequest, envelope: Envelope, lease: Lease, principal: Principal, context: TransportContext, cache: CacheHints): Promise<void> {
+  // Known once the request is on its way; the hooks may fire before (a client gone at once).
+  const call: { childId?: string; gone?: boolean } = {};
+  const stream: ModernStream = new ModernStream(res, context.sessions.connectionEnv(lease.session), { method: request.method, serverInfo: lease.server.serverInfo, cache }, envelope.logLevel, {
+    gone: () => {
+      call.gone = true;
+      if (call.childId !== undefined) lease.cancel(call.childId, 'the client closed its response');
+    },
+    childRequest: (asked) => {
+      if (answerChild(asked, stream, request, envelope, lease) && call.childId !== undefined) lease.cancel(call.childId, 'a client capability it needs was not declared');
+    },
+    answered: (response) => {
+      if (request.method === 'tools/list') learnTools(lease, response);
+    },
+  });
+  const submitted = await lease.submit(request, stream, principal, contextOf(req));
+  call.childId = submitted.childId;
+  const { outcome } = submitted;
+  if (outcome === 'accepted') {
+    if (call.gone && !stream.answered) lease.cancel(submitted.childId, 'the client closed its response');
+    return;
+  }
+  if (outcome === 'duplicate-id') return stream.answer(modernError('INTERNAL', request));
+  sendWireError(res, outcome.refused, { id: request.id, headers: { 'retry-after': outcome.retryAfterSeconds } });
+}
+
+/**
+ * The child asked its client something while serving this request. Its ping the daemon answers;
+ * a question whose capability the request did not declare ends the request with
+ * CAPABILITY_REQUIRED (and the call is cancelled at the child); one it did declare needs
+ * input-required bridging, which this front does not do yet: the child hears that its client
+ * cannot answer.
+ */
+function answerChild(asked: Framed<JsonRpcRequest>, stream: ModernStream, request: JsonRpcRequest, envelope: Envelope, lease: Lease): boolean {
+  const { id, method } = asked.message;
+  if (method === 'ping') {
+    lease.session.sendToChild({ jsonrpc: '2.0', id, result: {} });
+    return false;
+  }
+  const capability = NEEDS_CAPABILITY[method];
+  lease.session.sendToChild({ jsonrpc: '2.0', id, error: { code: -32601, message: `${method}: the client of this 2026-07-28 request cannot be asked (mcp-sidecar)` } });
+  if (!capability || capability in envelope.capabilities) return false;
+  stream.answer(modernError('CAPABILITY_REQUIRED', request, `${method} needs ${capability}`, { requiredCapabilities: { [capability]: {} } }), WIRE_ERRORS.CAPABILITY_REQUIRED.status);
+  return true;
+}
+
+/** A tools/call's `Mcp-Param-*` headers against its tool's schema, learned from the child once per lease. */
+async function checkToolHeaders(req: IncomingMessage, request: JsonRpcRequest, lease: Lease, context: TransportContext): Promise<ReturnType<typeof checkParamHeaders>> {
+  if (!lease.tools) {
+    try {
+      learnTools(lease, await lease.session.ask('tools/list', undefined, Math.min(context.config.requestTimeoutMs, 30_000)));
+    } catch {
+      lease.tools = new Map(); // The child would not list its tools: no declarations to hold headers to.
+    }
+  }
+  const name = request.params?.name;
+  const schema = typeof name === 'string' ? lease.tools?.get(name) : undefined;
+  return checkParamHeaders(req.headers, schema, request.params?.arguments as Record<string, unknown> | undefined);
+}
+
+function learnTools(lease: Lease, response: JsonRpcResponse): void {
+  const tools = (response.result as { tools?: unknown } | undefined)?.tools;
+  if (!Array.isArray(tools)) return;
+  const known = lease.tools ?? new Map<string, unknown>();
+  for (const tool of tools as Array<{ name?: unknown; inputSchema?: unknown }>) if (typeof tool.name === 'string') known.set(tool.name, tool.inputSchema);
+  lease.tools = known;
+}
+
+function failed(view: ServerView | LeaseFailure): view is LeaseFailure {
+  return 'reason' in view || 'failed' in view;
+}
+
+function refuse(res: ServerResponse, request: JsonRpcRequest, failure: LeaseFailure): void {
+  if ('reason' in failure) return sendWireError(res, failure.reason, { id: request.id, headers: { 'retry-after': failure.retryAfterSeconds } });
+  sendJson(res, 200, JSON.stringify(modernError('CHILD_START_FAILED', request, failure.failed)));
+}
+
+function modernError(reason: Parameters<typeof wireError>[0], request: JsonRpcRequest, detail?: string, data?: Record<string, unknown>): JsonRpcResponse {
+  return modernResponse(wireError(reason, request.id, detail, data), { method: request.method, serverInfo: undefined, cache: { ttlMs: 0, cacheScope: 'private' } });
+}

@@ -21,9 +21,12 @@ export interface ModernContext {
 /** 2025's resource-not-found; 2026 says -32602 and forbids this code. */
 const RESOURCE_NOT_FOUND_2025 = -32002;
 
-/** Codes 2026 reserves for what it defines (-32020 … -32099): a child's or ours in that range goes out as -32603. */
+/** The codes 2026 defines in its reserved range (header mismatch, missing capability, unsupported version). */
+const DEFINED_CODES = new Set([-32020, -32021, -32022]);
+
+/** Codes 2026 reserves (-32020 … -32099) but does not define: a child's or ours in that range goes out as -32603. */
 function isReservedCode(code: number): boolean {
-  return code <= -32020 && code >= -32099;
+  return code <= -32020 && code >= -32099 && !DEFINED_CODES.has(code);
 }
 
 function modernError(error: NonNullable<JsonRpcResponse['error']>, method: string): NonNullable<JsonRpcResponse['error']> {
@@ -46,10 +49,25 @@ function withoutRemoved(method: string, result: Record<string, unknown>): Record
   return result;
 }
 
-/** A server's capabilities as 2026 has them (`tasks` became an extension). */
+/**
+ * A server's capabilities as a 2026-07-28 client may rely on them through this front: `tasks` is
+ * gone (an extension now), and list-change and resource-subscription notifications are not offered,
+ * because they reach a modern client only through `subscriptions/listen`, which the front does not
+ * serve yet (a client that saw `listChanged` would open one and wait).
+ */
 export function modernCapabilities(capabilities: Record<string, unknown>): Record<string, unknown> {
-  const kept = { ...capabilities };
-  delete kept.tasks;
+  const kept: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(capabilities)) {
+    if (name === 'tasks') continue;
+    if (typeof value !== 'object' || value === null) {
+      kept[name] = value;
+      continue;
+    }
+    const copy = { ...value } as Record<string, unknown>;
+    delete copy.listChanged;
+    delete copy.subscribe;
+    kept[name] = copy;
+  }
   return kept;
 }
 

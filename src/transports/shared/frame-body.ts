@@ -4,6 +4,7 @@
  */
 import { describeProblem, initializeParamsProblem } from '../../jsonrpc/initialize-params.js';
 import { classify, type Framed, type JsonRpcRequest } from '../../jsonrpc/message.js';
+import { hasModernClaim } from '../../protocol/versions.js';
 import { idProblem, representableId } from '../../jsonrpc/request-id.js';
 
 export interface FrameRefusal {
@@ -63,7 +64,8 @@ export function frameValue(value: unknown, text?: string, bytes?: number): Frame
   if (badId) return badId;
   const kind = isMcpShaped(value) ? classify(value) : undefined;
   if (!kind) return { reason: 'INVALID_MESSAGE', id: representableId((value as { id?: unknown } | null)?.id) };
-  if (kind === 'request' && (value as JsonRpcRequest).method === 'initialize') {
+  // A 2026-07-28 initialize is refused by the modern front (the method is gone), not checked as 2025's.
+  if (kind === 'request' && (value as JsonRpcRequest).method === 'initialize' && !hasModernClaim(value)) {
     const { id, params } = value as JsonRpcRequest;
     const problem = initializeParamsProblem(params);
     if (problem) return { reason: 'INVALID_INITIALIZE_PARAMS', id, detail: describeProblem(problem, params), data: { field: problem.field } };

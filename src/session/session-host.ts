@@ -57,6 +57,8 @@ export class SessionHost {
   private readonly childOptions: ChildOptions;
   private readonly sessionOptions: Omit<SessionOptions, 'launch' | 'connectionBound'>;
   readonly eventStoreLimits: EventStoreLimits;
+  /** How long a cut POST stream waits for its client to resume it (--resume-timeout). */
+  readonly resumeTimeoutMs: number;
   private readonly logger: Logger;
   /** Tool policy, rate limits and concurrency per principal. */
   readonly requests: RequestPolicy;
@@ -100,6 +102,7 @@ export class SessionHost {
       },
     });
     this.eventStoreLimits = { maxEvents: config.eventStoreMaxEvents, maxBytes: config.eventStoreMaxBytes };
+    this.resumeTimeoutMs = config.resumeTimeoutMs;
     const metrics = this.metrics;
     this.childOptions = {
       maxMessageBytes: config.maxMessageBytes,

@@ -8,7 +8,7 @@
  * that binds client to child is the session id today and can be a principal or a pool slot later.
  */
 import type { Principal } from '../auth/principal.js';
-import type { Framed, JsonRpcNotification, JsonRpcRequest, JsonRpcResponse } from '../jsonrpc/message.js';
+import type { Framed, JsonRpcId, JsonRpcNotification, JsonRpcRequest, JsonRpcResponse } from '../jsonrpc/message.js';
 import { isToolError } from '../jsonrpc/large-answer.js';
 import { progressTokenOf } from '../jsonrpc/message.js';
 import type { Logger } from '../observability/logger.js';
@@ -244,6 +244,20 @@ export class Session {
       void this.child.exited.then((record) => this.hooks.onEnded(this, record, reason));
     }
     return this.child.stop(reason);
+  }
+
+  /**
+   * Cancels the requests whose answers go to `sink` (a stream no client will read again): the child
+   * gets notifications/cancelled for each, and each leaves the in-flight table as cancelled, so
+   * its slot frees. The sink is not told; its owner ends it. Returns their ids.
+   */
+  cancelRequestsOf(sink: RequestSink, reason: string): JsonRpcId[] {
+    const ids = this.inFlightRequests.idsOf(sink);
+    for (const id of ids) {
+      this.inFlightRequests.settle(id, 'cancelled');
+      void this.write(JSON.stringify({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason } }));
+    }
+    return ids;
   }
 
   /** Writes to the current child, waiting while a restart brings a new one up. */

@@ -3,7 +3,6 @@
  * otherwise. Admission (draining, --max-sessions, --memory-max-total) is decided here, before
  * anything is spawned. Every child alive, spare or bound, is known here for the watchdog.
  */
-import { availableParallelism } from 'node:os';
 import type { Principal } from '../auth/principal.js';
 import { PrincipalEnv } from '../auth/principal-env.js';
 import { RequestPolicy } from '../auth/request-policy.js';
@@ -136,7 +135,6 @@ export class SessionHost {
     this.pool = new WarmPool(() => this.spawn(this.logger), { min: config.poolMin, max: config.poolMax, idleTimeoutMs: config.idleTimeoutMs, backoff: restart,
       onTake: (hit) => metrics.poolTake(hit),
       onSpareDied: (description) => this.spawnHealth.recordFailure(description),
-      maxStarting: Math.max(1, availableParallelism()),
     }, logger);
     this.watchdog = new MemoryWatchdog(() => this.children, {
       intervalMs: config.watchdogIntervalMs,
@@ -192,10 +190,7 @@ export class SessionHost {
     const ownEnv = this.principalEnv.envFor(principal);
     const env = Object.keys(ownEnv).length > 0 ? { ...this.spec.env, ...ownEnv } : undefined;
     const spare = env ? undefined : this.pool.take();
-    const child = spare ?? this.spawnStarting(logger, env);
-    // Spawned here, or taken before it was warm: its spawn-to-initialize time tells the pool how long children take to start.
-    const startup = this.pool.isStarting(child);
-    const session = new Session(id, transport, principal, child, logger, {
+    const session = new Session(id, transport, principal, spare ?? this.spawn(logger, env), logger, {
       onEnded: (ended, record, reason) => {
         this.registry.remove(ended);
         if (!ended.initialized && record.result !== 'shutdown' && record.result !== 'session-end') {
@@ -206,7 +201,8 @@ export class SessionHost {
       },
       onInitialized: (initialized) => {
         this.spawnHealth.recordSuccess();
-        if (startup && initialized.restarts === 0) {
+        // A freshly spawned child's start-to-initialize time tells the pool when a spare is warm.
+        if (spare === undefined && initialized.restarts === 0) {
           this.pool.observeStartup((initialized.initializedAt ?? Date.now()) - initialized.child.startedAt);
         }
       },
@@ -324,14 +320,7 @@ export class SessionHost {
   }
 
   private launch(logger: Logger, env: Record<string, string> | undefined): ChildProcess {
-    return (env ? undefined : this.pool.take()) ?? this.spawnStarting(logger, env);
-  }
-
-  /** A child of a session's own (no spare was there), counted among those starting against the pool's pacing. */
-  private spawnStarting(logger: Logger, env: Record<string, string> | undefined): ChildProcess {
-    const child = this.spawn(logger, env);
-    this.pool.started(child);
-    return child;
+    return (env ? undefined : this.pool.take()) ?? this.spawn(logger, env);
   }
 
   private spawn(logger: Logger, env?: Record<string, string>): ChildProcess {

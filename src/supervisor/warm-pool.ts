@@ -5,15 +5,8 @@
  * cannot start makes the pool wait longer and longer instead of spinning.
  *
  * Size: it keeps --pool-min spares. Each time a session finds no spare, or only one younger than
- * children take to start (learned from how long initialize takes on children spawned or taken
- * before they were warm), the target grows by one, up to --pool-max. Spares above --pool-min that
- * wait longer than the idle timeout are let go.
- *
- * Pacing: at most `maxStarting` children the pool knows of (spares, and children handed out or
- * spawned by sessions while still starting) start at once; the rest of a refill waits until one of
- * them is warm. Starting them all together in a burst only shares the same cores among more
- * starters, so each is ready later, the one a session waits for included: a session beyond the
- * pool then waited longer than with no pool at all.
+ * children take to start (learned from how long initialize takes on fresh spawns), the target grows
+ * by one, up to --pool-max. Spares above --pool-min that wait longer than the idle timeout are let go.
  */
 import type { Logger } from '../observability/logger.js';
 import type { ChildProcess } from './child-process.js';
@@ -29,19 +22,10 @@ export interface WarmPoolOptions {
   onTake?(hit: boolean): void;
   /** Told when a spare dies while it waits (readiness counts it as a failed start). */
   onSpareDied?(description: string): void;
-  /** Children starting at once, at most (the cores they share); at least 1. */
-  maxStarting: number;
 }
 
-/**
- * How long a child takes to start, before any has been measured: a Node or Python MCP server
- * loads in a few hundred milliseconds. Too high only holds refills back until the first samples
- * (each moves the estimate 30% of the way); too low only starts more at once, as with no pacing.
- */
-const DEFAULT_WARMUP_MS = 300;
-
-/** The pacing timer never fires sooner than this: a refill waits for a child that is about ready. */
-const MIN_PACE_MS = 5;
+/** How long a child takes to start, before any has been measured. */
+const DEFAULT_WARMUP_MS = 1000;
 
 interface Spare {
   child: ChildProcess;
@@ -56,9 +40,6 @@ export class WarmPool {
   private target: number;
   private failures = 0;
   private refillTimer: NodeJS.Timeout | undefined;
-  private paceTimer: NodeJS.Timeout | undefined;
-  /** Children known to be starting (spawned less than `warmupMs` ago), spares or not. */
-  private starting: Spare[] = [];
   private stopped = false;
   /** Smoothed time from spawn to initialize answered: a younger spare is not warm yet. */
   private warmupMs = DEFAULT_WARMUP_MS;
@@ -110,16 +91,6 @@ export class WarmPool {
     return taken?.child;
   }
 
-  /** Whether `child` is younger than children take to start: its initialize time is a sample. */
-  isStarting(child: ChildProcess, now = Date.now()): boolean {
-    return now - child.startedAt < this.warmupMs;
-  }
-
-  /** A child a session spawned itself (a miss): it starts on the same cores as the refills. */
-  started(child: ChildProcess): void {
-    if (this.enabled) this.starting.push({ child, since: child.startedAt });
-  }
-
   /** Learns how long children take from spawn to an answered initialize. */
   observeStartup(ms: number): void {
     this.warmupMs = Math.round(this.warmupMs * 0.7 + ms * 0.3);
@@ -140,39 +111,19 @@ export class WarmPool {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.refillTimer) clearTimeout(this.refillTimer);
-    if (this.paceTimer) clearTimeout(this.paceTimer);
-    this.starting = [];
     const spares = this.spares.splice(0);
     await Promise.all(spares.map((spare) => spare.child.stop('shutdown')));
   }
 
   private refill(): void {
     if (this.stopped || this.refillTimer) return;
-    const now = Date.now();
-    this.starting = this.starting.filter((known) => known.child.alive && now - known.since < this.warmupMs);
     while (this.spares.length < this.target) {
-      if (this.starting.length >= this.options.maxStarting) {
-        this.paceRefill(now);
-        return;
-      }
       const child = this.spawn();
       const spare: Spare = { child, since: Date.now() };
       this.spares.push(spare);
-      this.starting.push(spare);
       void child.exited.then((record) => this.onSpareExit(spare, record.result));
       if (child.pid === undefined) break; // Spawn failed: its exit schedules the retry.
     }
-  }
-
-  /** Refills again once the oldest starting child should be warm. */
-  private paceRefill(now: number): void {
-    if (this.paceTimer) return;
-    const oldest = Math.min(...this.starting.map((known) => known.since));
-    this.paceTimer = setTimeout(() => {
-      this.paceTimer = undefined;
-      this.refill();
-    }, Math.max(MIN_PACE_MS, oldest + this.warmupMs - now));
-    this.paceTimer.unref();
   }
 
   private onSpareExit(spare: Spare, result: string): void {

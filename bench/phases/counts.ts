@@ -1,6 +1,8 @@
 /** How much each phase does: the full run, and the seconds-long CI run. */
 export interface Counts {
   setupSessions: number;
+  /** Sessions opened back to back in the burst phase. */
+  burstSessions: number;
   sequentialWarmup: number;
   sequentialRequests: number;
   concurrentSessions: number;
@@ -20,6 +22,7 @@ export interface Counts {
 
 export const FULL_COUNTS: Counts = {
   setupSessions: 20,
+  burstSessions: 30,
   sequentialWarmup: 300,
   sequentialRequests: 3000,
   concurrentSessions: 16,
@@ -37,6 +40,7 @@ export const FULL_COUNTS: Counts = {
 
 export const QUICK_COUNTS: Counts = {
   setupSessions: 3,
+  burstSessions: 4,
   sequentialWarmup: 20,
   sequentialRequests: 100,
   concurrentSessions: 4,

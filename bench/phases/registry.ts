@@ -1,4 +1,5 @@
 import { bigPhase } from './big.js';
+import { burstPhase } from './burst.js';
 import { concurrentPhase } from './concurrent.js';
 import { exitPhase } from './exit.js';
 import { memoryPhase } from './memory.js';
@@ -10,6 +11,7 @@ import { setupPhase } from './setup.js';
 /** Every phase, in run and report order. */
 export const PHASES: Readonly<Record<PhaseName, Phase>> = {
   setup: setupPhase,
+  burst: burstPhase,
   sequential: sequentialPhase,
   concurrent: concurrentPhase,
   big: bigPhase,

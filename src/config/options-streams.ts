@@ -16,6 +16,11 @@ export const STREAM_OPTIONS: readonly OptionSpec[] = [
     default: 1000, defaultText: '1s', accepts: DURATION_FORMAT, parse: parseDuration,
   },
   {
+    key: 'resumeTimeoutMs', flags: '--resume-timeout <duration>', env: 'MCP_SIDECAR_RESUME_TIMEOUT',
+    description: "a POST's SSE stream cut while its requests run, and not resumed within this, is ended: its requests are cancelled at the child (notifications/cancelled) and counted; at least --sse-retry",
+    default: 30_000, defaultText: '30s', accepts: `${DURATION_FORMAT}, above zero (infinity: kept until answered)`, parse: positiveDuration,
+  },
+  {
     key: 'eventStoreMaxEvents', flags: '--event-store-max-events <count>', env: 'MCP_SIDECAR_EVENT_STORE_MAX_EVENTS',
     description: "events each session keeps for replay to a client resuming a cut stream (Last-Event-ID); oldest evicted first (0: streams are not resumable)",
     default: 1000, defaultText: '1000', accepts: 'a whole number', parse: count(0),

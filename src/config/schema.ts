@@ -52,6 +52,7 @@ export interface SidecarConfig extends RestartPolicy {
   wsPath: string | false;
   sseKeepaliveMs: number;
   sseRetryMs: number;
+  resumeTimeoutMs: number;
   eventStoreMaxEvents: number;
   eventStoreMaxBytes: number;
   streamBufferBytes: number;
@@ -143,6 +144,9 @@ export function settleConfig(config: SidecarConfig): string | undefined {
   }
   if (config.statusOperators.length > 0 && !authConfigured(config)) {
     return `option '--status-operators' needs authentication: without it everyone sees every session. Expected --auth-tokens, --auth-tokens-file or --jwks-url too.`;
+  }
+  if (config.resumeTimeoutMs < config.sseRetryMs) {
+    return `option '--resume-timeout' value ${formatDuration(config.resumeTimeoutMs)} is below --sse-retry ${formatDuration(config.sseRetryMs)}: a client told to wait that long would find its stream gone. Expected at least ${formatDuration(config.sseRetryMs)}.`;
   }
   if (config.metricsPort !== undefined && config.metricsPort !== 0 && config.metricsPort === config.port) {
     return `option '--metrics-port' value ${config.metricsPort} is the main port. Expected another port, or leave it unset to serve metrics on the main port.`;

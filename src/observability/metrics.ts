@@ -62,6 +62,7 @@ export class Metrics {
   private readonly deadPeers: Counter;
   private readonly eventsEvictedTotal: Counter;
   private readonly resumptions: Counter<'outcome'>;
+  private readonly streamsAbandonedTotal: Counter;
   private readonly policyRefusals: Counter<'reason'>;
   private readonly connectionsDropped: Counter;
   private readonly overloads: Counter;
@@ -118,6 +119,7 @@ export class Metrics {
     this.slowClients = new Counter({ name: 'mcp_sidecar_slow_clients_disconnected_total', help: 'Clients disconnected for not reading: over --stream-buffer for --slow-client-timeout.', labelNames: ['transport'], registers });
     this.deadPeers = new Counter({ name: 'mcp_sidecar_websocket_dead_peers_total', help: 'WebSocket connections closed for not answering a ping within --ws-ping-interval.', registers });
     this.eventsEvictedTotal = new Counter({ name: 'mcp_sidecar_sse_events_evicted_total', help: 'SSE events evicted from the per-session event store (--event-store-max-events/--event-store-max-bytes) before the session ended.', registers });
+    this.streamsAbandonedTotal = new Counter({ name: 'mcp_sidecar_streams_abandoned_total', help: 'POST SSE streams cut while their requests ran and not resumed within --resume-timeout: ended, their requests cancelled at the child.', registers });
     this.resumptions = new Counter({ name: 'mcp_sidecar_stream_resumptions_total', help: 'GET requests with Last-Event-ID, by whether every event after that id was still kept (complete) or some were evicted (incomplete).', labelNames: ['outcome'], registers });
     new Gauge({ name: 'mcp_sidecar_children_output_paused', help: 'Sessions whose child\'s stdout is paused because a client connection is behind (--stream-buffer).', registers, collect() { this.set(sources.outputPaused()); } });
     this.policyRefusals = new Counter({ name: 'mcp_sidecar_policy_refusals_total', help: 'Client requests refused by per-principal policy before reaching a child: TOOL_FORBIDDEN, RATE_LIMITED, TOOL_RATE_LIMITED, CONCURRENCY_LIMIT.', labelNames: ['reason'], registers });
@@ -209,6 +211,10 @@ export class Metrics {
 
   eventsEvicted(count: number): void {
     this.eventsEvictedTotal.inc(count);
+  }
+
+  streamAbandoned(): void {
+    this.streamsAbandonedTotal.inc();
   }
 
   streamResumed(incomplete: boolean): void {

@@ -66,6 +66,13 @@ export class InFlightRequests {
     if (pending.progressToken !== undefined) this.progress.set(pending.progressToken, pending.sink);
   }
 
+  /** The ids of the requests whose answers go to `sink`. */
+  idsOf(sink: RequestSink): JsonRpcId[] {
+    const ids: JsonRpcId[] = [];
+    for (const [id, pending] of this.byId) if (pending.sink === sink) ids.push(id);
+    return ids;
+  }
+
   /** The one request in flight, when there is exactly one. */
   only(): Pending | undefined {
     return this.byId.size === 1 ? (this.byId.values().next().value) : undefined;

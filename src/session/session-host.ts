@@ -57,6 +57,8 @@ export class SessionHost {
   private readonly childOptions: ChildOptions;
   private readonly sessionOptions: Omit<SessionOptions, 'launch' | 'connectionBound'>;
   readonly eventStoreLimits: EventStoreLimits;
+  /** How long a cut POST stream waits for its client to resume it (--resume-timeout). */
+  readonly resumeTimeoutMs: number;
   private readonly logger: Logger;
   /** Tool policy, rate limits and concurrency per principal. */
   readonly requests: RequestPolicy;
@@ -103,6 +105,7 @@ export class SessionHost {
     });
     this.leases = new LeasePool(this, logger, { maxInFlight: config.maxInFlight, initTimeoutMs: Math.min(config.requestTimeoutMs, 60_000) });
     this.eventStoreLimits = { maxEvents: config.eventStoreMaxEvents, maxBytes: config.eventStoreMaxBytes };
+    this.resumeTimeoutMs = config.resumeTimeoutMs;
     const metrics = this.metrics;
     this.childOptions = {
       maxMessageBytes: config.maxMessageBytes,

@@ -274,6 +274,20 @@ export class Session {
     return this.child.stop(reason);
   }
 
+  /**
+   * Cancels the requests whose answers go to `sink` (a stream no client will read again): the child
+   * gets notifications/cancelled for each, and each leaves the in-flight table as cancelled, so
+   * its slot frees. The sink is not told; its owner ends it. Returns their ids.
+   */
+  cancelRequestsOf(sink: RequestSink, reason: string): JsonRpcId[] {
+    const ids = this.inFlightRequests.idsOf(sink);
+    for (const id of ids) {
+      this.inFlightRequests.settle(id, 'cancelled');
+      void this.write(JSON.stringify({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason } }));
+    }
+    return ids;
+  }
+
   /** Writes to the current child, waiting while a restart brings a new one up. */
   private write(raw: string): Promise<boolean> {
     if (this.gate.isOpen && this.state !== 'ended') return this.child.write(raw);

@@ -260,4 +260,11 @@ describe('settleConfig', () => {
     assert.equal(settleConfig({ ...operators, authTokens: 'ops:0123456789abcdef0123' }), undefined);
     assert.equal(settleConfig({ ...operators, authTokensFile: '/etc/tokens' }), undefined);
   });
+
+  it('refuses a --resume-timeout below --sse-retry: a client told to wait would find its stream gone', () => {
+    assert.equal(settleConfig({ ...defaultConfig(), sseRetryMs: 5000, resumeTimeoutMs: 5000 }), undefined);
+    assert.equal(settleConfig({ ...defaultConfig(), resumeTimeoutMs: Infinity }), undefined);
+    assert.equal(settleConfig({ ...defaultConfig(), sseRetryMs: 5000, resumeTimeoutMs: 2000 }),
+      "option '--resume-timeout' value 2s is below --sse-retry 5s: a client told to wait that long would find its stream gone. Expected at least 5s.");
+  });
 });

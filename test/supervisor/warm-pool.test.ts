@@ -9,6 +9,7 @@ import { describe, it } from 'node:test';
 import { nextRestartDelay, type RestartPolicy } from '../../src/supervisor/restart-policy.js';
 import { startDaemon, type LogLine, type TestDaemon } from '../helpers/daemon.js';
 import { deleteSession, openSession } from '../helpers/http.js';
+import { metricSum } from '../helpers/metrics.js';
 import { connectClient, textOf } from '../helpers/mcp-client.js';
 import { waitFor } from '../helpers/poll.js';
 import { processesTagged } from '../helpers/process-table.js';
@@ -95,6 +96,38 @@ describe('--pool-min 1 --pool-max 3', () => {
       assert.ok(grown, `the pool stayed at ${spares(daemon).length} spare(s) after a burst of 6 sessions; ` +
         `'session opened' warm flags: ${opened.map((line) => String(line.warm)).join(', ')}`);
       for (const sessionId of sessionIds) assert.equal(await deleteSession(daemon, sessionId), 200);
+    } finally {
+      await daemon.close();
+    }
+  });
+});
+
+describe('--pool-min 2, a burst of 12 sessions back to back', () => {
+  it('serves them all, counts every take as a hit or a miss, refills to 2 and leaves no child behind', async () => {
+    const daemon = await startDaemon({ fixture: { name: 'echo-server' }, args: ['--pool-min', '2'] });
+    try {
+      await waitForSpares(daemon, 2, 'the pool to fill to 2');
+      const sessionIds: string[] = [];
+      // One after another with no rest: beyond the two spares, refills are still starting.
+      for (let i = 0; i < 12; i++) sessionIds.push(await openSession(daemon.url));
+      assert.equal(new Set(sessionIds).size, 12);
+      const takes = async (result: string): Promise<number> => metricSum(daemon.baseUrl, 'mcp_sidecar_pool_takes_total', { result });
+      const [hits, misses] = [await takes('hit'), await takes('miss')];
+      assert.equal(hits + misses, 12, `hits ${hits} + misses ${misses}`);
+      assert.ok(hits >= 2, `the two spares were taken: ${hits} hit(s)`);
+      const opened = daemon.logs.filter((line) => line.msg === 'session opened');
+      assert.equal(opened.length, 12);
+      assert.equal(opened.filter((line) => line.warm === true).length, hits, "'session opened' warm flags agree with the hits");
+      assert.equal(new Set(opened.map((line) => line.pid)).size, 12, 'twelve children, one per session');
+
+      await waitForSpares(daemon, 2, 'the pool to refill to 2 after the burst');
+      for (const sessionId of sessionIds) assert.equal(await deleteSession(daemon, sessionId), 200);
+      // Every session's child is gone; only the two spares are left.
+      const left = await waitFor(() => {
+        const pids = childPids(daemon);
+        return pids.length === 2 ? pids : undefined;
+      }, { timeoutMs: 10_000, what: 'only the 2 spares to be left after the sessions closed' });
+      assert.deepEqual(left.sort(), spares(daemon).sort());
     } finally {
       await daemon.close();
     }

@@ -6,9 +6,11 @@
  *
  * An SSE stream's events have ids and are kept (event-stream.ts): when its connection is cut, the
  * stream stays open for its session, keeps what the child sends, and a GET with `Last-Event-ID`
- * picks it up where the client lost it. Without an event store (or before the stream became SSE,
- * when the client has no id to resume from), a cut stream is closed and its late answers are
- * dropped and counted by the session; the child's request runs on (disconnecting is not cancelling).
+ * picks it up where the client lost it. A cut stream nobody resumes within --resume-timeout is
+ * let go: its requests are cancelled at the child and the stream ends (a later GET replays what was
+ * kept of it). Without an event store (or before the stream became SSE, when the client has no id
+ * to resume from), a cut stream is closed and its late answers are dropped and counted by the
+ * session; the child's request runs on (disconnecting is not cancelling).
  */
 import type { ServerResponse } from 'node:http';
 import { bodyOf } from '../../jsonrpc/large-answer.js';
@@ -34,6 +36,8 @@ export class PostStream implements RequestSink, ResumableStream {
   private waiting: number;
   private readonly answers: Framed[] = [];
   private stream: EventStream | undefined;
+  /** Set while the stream is cut: when it fires, nobody resumed it. */
+  private resumeTimer: NodeJS.Timeout | undefined;
 
   constructor(res: ServerResponse, streams: SessionStreams, expectedAnswers: number, options: PostStreamOptions = {}) {
     this.res = res;
@@ -87,6 +91,7 @@ export class PostStream implements RequestSink, ResumableStream {
 
   /** A GET with `Last-Event-ID` of this stream: replay what was missed, then carry on there. */
   resume(res: ServerResponse, replay: readonly StoredEvent[]): void {
+    this.stopResumeTimer();
     this.res = res;
     this.stream?.attach(res, { replay, priming: false }, () => this.cut());
   }
@@ -105,11 +110,30 @@ export class PostStream implements RequestSink, ResumableStream {
   /** The connection went before the stream was complete. */
   private cut(): void {
     // Without an event store the client could not resume: the stream is over.
-    if (!this.streams.events.enabled) this.finish();
+    if (!this.streams.events.enabled) return this.finish();
+    const timeoutMs = this.streams.resumeTimeoutMs;
+    if (this.mode !== 'sse' || this.resumeTimer || timeoutMs === Infinity) return;
+    this.resumeTimer = setTimeout(() => this.abandonCut(), timeoutMs);
+    this.resumeTimer.unref();
+  }
+
+  /** Nobody resumed the cut stream in time: cancel what it waits for and end it. */
+  private abandonCut(): void {
+    this.resumeTimer = undefined;
+    const stream = this.stream;
+    if (this.mode !== 'sse' || !stream || stream.connected) return;
+    this.streams.abandon(this, stream.id);
+    this.finish();
+  }
+
+  private stopResumeTimer(): void {
+    if (this.resumeTimer) clearTimeout(this.resumeTimer);
+    this.resumeTimer = undefined;
   }
 
   private finish(): void {
     if (this.mode === 'done') return;
+    this.stopResumeTimer();
     this.mode = 'done';
     if (this.stream) {
       this.streams.resumable.delete(this.stream.id);

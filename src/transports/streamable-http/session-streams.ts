@@ -8,6 +8,7 @@ import { EventStore, type StoredEvent } from '../../session/event-store.js';
 import type { ConnectionEnv } from '../shared/connection-env.js';
 import type { Session } from '../../session/session.js';
 import type { SessionHost } from '../../session/session-host.js';
+import type { RequestSink } from '../../session/sink.js';
 import { EventStream } from './event-stream.js';
 
 /** A POST stream whose connection was cut while requests it carries are still in flight. */
@@ -53,6 +54,22 @@ export class SessionStreams {
   get standalone(): EventStream {
     this.standaloneStream ??= this.newStream();
     return this.standaloneStream;
+  }
+
+  /**
+   * A cut POST stream its client did not resume within --resume-timeout: its requests are
+   * cancelled at the child, so their output stops filling the event store and their slots free.
+   */
+  abandon(stream: RequestSink, streamId: number): void {
+    const ids = this.session.cancelRequestsOf(stream, 'stream cut and not resumed (--resume-timeout)');
+    this.host.metrics.streamAbandoned();
+    this.session.logger.warn({ stream: streamId, cancelled: ids, resumeTimeoutMs: this.host.resumeTimeoutMs },
+      'POST stream cut and not resumed within --resume-timeout: ended, its requests cancelled at the child');
+  }
+
+  /** How long a cut POST stream waits for its client to resume it. */
+  get resumeTimeoutMs(): number {
+    return this.host.resumeTimeoutMs;
   }
 
   /** Whether a priming event goes first on new streams (2025-11-25 and later). */

@@ -69,6 +69,7 @@ export class Daemon {
       headersTimeoutMs: config.headersTimeoutMs,
       receiveTimeoutMs: config.receiveTimeoutMs,
       maxConnections: config.maxConnections,
+      maxBodyBytes: config.maxBodyBytes,
     };
 
     const guardedInternal = internalRoutes({ config, sessions: this.sessions, auth: this.auth, origins, admission, logger: this.logger });

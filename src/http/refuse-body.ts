@@ -42,7 +42,7 @@ export function refuseBody(res: ServerResponse, maxBodyBytes: number): void {
  * the rest of the body (Node dumps an unread request); the client's FIN ends the socket cleanly.
  */
 function lingerOnClose(res: ServerResponse, maxBytes: number): void {
-  const socket = res.socket as Socket | null;
+  const socket = res.socket;
   if (!socket || socket.destroyed) return;
   socket.destroySoon = () => linger(socket, maxBytes);
 }

@@ -14,7 +14,8 @@ import { after, before, describe, it } from 'node:test';
 import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { initializeBody, MCP_ACCEPT } from '../helpers/http.js';
 
-const MAX_BODY = 1024 ** 2;
+/** --max-body. */
+const MAX_BODY = '1mb';
 /** Over the limit, and under the four bodies' worth the daemon reads while lingering. */
 const BODY_BYTES = 3 * 1024 ** 2;
 const TRIES = 30;
@@ -198,7 +199,7 @@ describe('a body over --max-body: the 413 reaches the client', () => {
   let port: number;
 
   before(async () => {
-    daemon = await startDaemon({ fixture: { name: 'echo-server' }, args: ['--max-body', '1mb'] });
+    daemon = await startDaemon({ fixture: { name: 'echo-server' }, args: ['--max-body', MAX_BODY] });
     port = Number(new URL(daemon.url).port);
   });
 

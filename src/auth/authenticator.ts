@@ -10,6 +10,8 @@ import type { SidecarConfig } from '../config/schema.js';
 import type { WireErrorReason } from '../errors/wire.js';
 import type { Logger } from '../observability/logger.js';
 import { parseBearer } from './bearer.js';
+import type { Credential } from './credential.js';
+import { CredentialWatch } from './credential-watch.js';
 import type { JwksFetchOutcome } from './jwks-source.js';
 import { createJwtVerifier, type JwtVerifier } from './jwt-verifier.js';
 import { ANONYMOUS, createTokenPrincipal, type Principal } from './principal.js';
@@ -18,7 +20,7 @@ import { TokenStore } from './token-file.js';
 import { buildInsufficientScopeChallenge, buildUnauthorizedChallenge } from './www-authenticate.js';
 
 export type AuthOutcome =
-  | { ok: true; principal: Principal }
+  | { ok: true; principal: Principal; credential: Credential }
   | { ok: false; reason: WireErrorReason; headers: Record<string, string>; detail: string };
 
 /** What the authenticator reports to metrics. */
@@ -29,6 +31,8 @@ export interface AuthObserver {
 export class Authenticator {
   /** Paths that serve the protected resource metadata (open to all). */
   readonly metadataPaths: readonly string[];
+  /** Long-lived connections and their credentials: ended when a reload revokes a token or a JWT expires. */
+  readonly connections: CredentialWatch;
   private readonly tokens: TokenStore | undefined;
   private readonly jwt: JwtVerifier | undefined;
   private readonly metadata: ProtectedResourceMetadata | undefined;
@@ -39,6 +43,7 @@ export class Authenticator {
   private constructor(config: SidecarConfig, logger: Logger, observer: AuthObserver | undefined) {
     this.logger = logger;
     this.requiredScopes = config.requiredScopes;
+    this.connections = new CredentialWatch((token) => this.tokens?.holds(token) ?? false);
     if (config.authTokensFile !== undefined || config.authTokens !== undefined) {
       this.tokens = TokenStore.load({
         ...(config.authTokensFile !== undefined ? { file: config.authTokensFile } : {}),
@@ -84,8 +89,8 @@ export class Authenticator {
         ? this.refuse('INVALID_TOKEN', 'invalid_request', 'the Authorization header is not one Bearer token')
         : this.refuse('UNAUTHORIZED', undefined, 'no bearer token');
     }
-    const name = this.tokens?.verify(bearer.token);
-    if (name !== undefined) return { ok: true, principal: createTokenPrincipal(name) };
+    const token = this.tokens?.match(bearer.token);
+    if (token !== undefined) return { ok: true, principal: createTokenPrincipal(token.name), credential: { kind: 'token', token } };
     if (!this.jwt) return this.refuse('INVALID_TOKEN', 'invalid_token', 'unknown token');
     const verified = await this.jwt.verify(bearer.token);
     if (!verified.ok) {
@@ -100,15 +105,19 @@ export class Authenticator {
       const challenge = buildInsufficientScopeChallenge({ resourceMetadata: this.metadataUrl ?? '', scopes: this.requiredScopes, errorDescription: `missing scope ${missing.join(' ')}` });
       return { ok: false, reason: 'INSUFFICIENT_SCOPE', headers: { 'www-authenticate': challenge }, detail: `missing scope ${missing.join(' ')}` };
     }
-    return { ok: true, principal: verified.principal };
+    return { ok: true, principal: verified.principal, credential: { kind: 'jwt', expiresAtMs: verified.expiresAtMs } };
   }
 
-  /** SIGHUP: re-reads the token file; a bad file leaves the tokens in force and is logged. */
+  /**
+   * SIGHUP: re-reads the token file; a bad file leaves the tokens in force and is logged. A good
+   * one ends every open connection whose token it no longer has (`connections`).
+   */
   reload(): void {
     if (!this.tokens) return;
     const error = this.tokens.reload();
-    if (error) this.logger.error({ err: error.message }, 'token file not reloaded; the previous tokens stay in force');
-    else this.logger.info({ tokens: this.tokens.size }, 'token file reloaded');
+    if (error) return void this.logger.error({ err: error.message }, 'token file not reloaded; the previous tokens stay in force');
+    const revoked = this.connections.recheck();
+    this.logger.info({ tokens: this.tokens.size, connectionsRevoked: revoked }, 'token file reloaded');
   }
 
   private refuse(reason: WireErrorReason, error: 'invalid_token' | 'invalid_request' | undefined, detail: string): AuthOutcome {

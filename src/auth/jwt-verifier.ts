@@ -65,7 +65,7 @@ export interface JwtVerifierOptions {
 }
 
 export type JwtVerification =
-  | { ok: true; principal: Principal }
+  | { ok: true; principal: Principal; /** `exp`, in ms since the epoch (the claim is required). */ expiresAtMs: number }
   | { ok: false; reason: JwtFailureReason; detail: string };
 
 /** Checks JWT access tokens; see `createJwtVerifier`. */
@@ -166,7 +166,7 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
       if (typeof payload.sub !== 'string' || payload.sub === '') {
         return { ok: false, reason: 'invalid-claim', detail: 'the "sub" claim must be a non-empty string' };
       }
-      return { ok: true, principal: createJwtPrincipal(payload.sub, scopesOf(payload)) };
+      return { ok: true, principal: createJwtPrincipal(payload.sub, scopesOf(payload)), expiresAtMs: (payload.exp as number) * 1000 };
     } catch (error) {
       const lookup = error instanceof KeyLookupError;
       return parseJwtFailure(lookup ? error.cause : error, lookup, jwksUrl.href);

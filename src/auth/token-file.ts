@@ -24,6 +24,12 @@ interface TokenEntry {
   readonly where: string;
 }
 
+/** An accepted token as a connection may keep it: its name and SHA-256 digest, never the token. */
+export interface TokenMatch {
+  readonly name: string;
+  readonly digest: Buffer;
+}
+
 /** Where token lines come from, as errors name it. */
 export type TokenSource = { kind: 'file'; path: string } | { kind: 'env'; variable: string };
 
@@ -119,7 +125,22 @@ export class TokenSet {
    * or how much of a token was right; digests also give `timingSafeEqual` equal lengths.
    */
   verify(token: string): string | undefined {
+    return this.match(token)?.name;
+  }
+
+  /** Like `verify`, with the token's digest: what a connection keeps to re-check it later (`holds`). */
+  match(token: string): TokenMatch | undefined {
     const digest = hashToken(token);
+    const name = this.nameOf(digest);
+    return name === undefined ? undefined : { name, digest };
+  }
+
+  /** Whether the token with this digest is still accepted, for the same name. */
+  holds(match: TokenMatch): boolean {
+    return this.nameOf(match.digest) === match.name;
+  }
+
+  private nameOf(digest: Buffer): string | undefined {
     let found: string | undefined;
     for (const entry of this.entries) {
       if (timingSafeEqual(digest, entry.digest)) found = entry.name;
@@ -186,6 +207,16 @@ export class TokenStore {
   /** See `TokenSet.verify`. */
   verify(token: string): string | undefined {
     return this.current.verify(token);
+  }
+
+  /** See `TokenSet.match`. */
+  match(token: string): TokenMatch | undefined {
+    return this.current.match(token);
+  }
+
+  /** Whether a token matched earlier is still in force (after a reload, say). */
+  holds(match: TokenMatch): boolean {
+    return this.current.holds(match);
   }
 
   /**

@@ -53,13 +53,14 @@ export class Daemon {
     const spec = childSpecFrom(config, command);
     this.logger = logger.child({ server: serverNameFrom(config, command) });
     this.sessions = new SessionHost(config, spec, new SpawnHealth(spec.command, spec.env, spec.cwd), this.logger);
+    this.auth = Authenticator.fromConfig(config, this.logger, this.sessions.metrics);
     const context = {
       config,
       sessions: this.sessions,
       logger: this.logger,
       acceptingSessions: () => this.lifecycle.acceptingSessions(),
+      ...(this.auth ? { credentials: this.auth.connections } : {}),
     };
-    this.auth = Authenticator.fromConfig(config, this.logger, this.sessions.metrics);
     const origins = new OriginPolicy({ loopback: isLoopback(config.host), allowedHosts: config.allowedHosts, allowedOrigins: config.allowedOrigins, corsOrigins: config.corsOrigins });
     const admission = new Admission(origins, this.auth, this.logger);
     this.tls = config.tlsCert !== undefined && config.tlsKey !== undefined ? new TlsFiles(config.tlsCert, config.tlsKey) : undefined;
@@ -69,6 +70,7 @@ export class Daemon {
       headersTimeoutMs: config.headersTimeoutMs,
       receiveTimeoutMs: config.receiveTimeoutMs,
       maxConnections: config.maxConnections,
+      maxBodyBytes: config.maxBodyBytes,
     };
 
     const guardedInternal = internalRoutes({ config, sessions: this.sessions, auth: this.auth, origins, admission, logger: this.logger });

@@ -6,6 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { Credential } from '../auth/credential.js';
 import type { Principal } from '../auth/principal.js';
 import type { ProtectedResourceMetadata } from '../auth/protected-resource.js';
 import { answerOnSocket, sendJson, sendWireError } from '../http/respond.js';
@@ -20,8 +21,8 @@ import type { TransportContext } from '../transports/shared/transport-context.js
 import { handleStreamableHttp } from '../transports/streamable-http/endpoint.js';
 import type { WebSocketEndpoint } from '../transports/websocket/handle-upgrade.js';
 
-/** What an admitted route does, with the principal the admission decided. */
-export type AdmittedHandler = (req: IncomingMessage, res: ServerResponse, principal: Principal) => void | Promise<void>;
+/** What an admitted route does, with the principal the admission decided and the credential behind it. */
+export type AdmittedHandler = (req: IncomingMessage, res: ServerResponse, principal: Principal, credential: Credential) => void | Promise<void>;
 
 /** A route whose requests pass the admission before `handle` sees them. */
 export function admitted(admission: Admission, path: string, methods: readonly string[], handle: AdmittedHandler): Route {
@@ -31,10 +32,10 @@ export function admitted(admission: Admission, path: string, methods: readonly s
     handle: (req, res) => {
       // Without authentication the verdict is known at once: no promise on the request's path.
       const known = admission.admitNow(req);
-      if (known) return known.ok ? handle(req, res, known.principal) : sendWireError(res, known.reason);
+      if (known) return known.ok ? handle(req, res, known.principal, known.credential) : sendWireError(res, known.reason);
       return admission.admit(req).then((verdict) => {
         if (!verdict.ok) return sendWireError(res, verdict.reason, verdict.headers ? { headers: verdict.headers } : {});
-        return handle(req, res, verdict.principal);
+        return handle(req, res, verdict.principal, verdict.credential);
       });
     },
   };
@@ -46,7 +47,7 @@ export function transportRoutes(context: TransportContext, admission: Admission,
   if (config.path !== false) routes.push(admitted(admission, config.path, ['GET', 'POST', 'DELETE'], (req, res) => handleStreamableHttp(req, res, context)));
   if (config.ssePath !== false) {
     const messagesPath = config.messagesPath;
-    routes.push(admitted(admission, config.ssePath, ['GET'], (req, res) => handleLegacyStream(req, res, context, messagesPath)));
+    routes.push(admitted(admission, config.ssePath, ['GET'], (req, res, _principal, credential) => handleLegacyStream(req, res, context, messagesPath, credential)));
     routes.push(admitted(admission, messagesPath, ['POST'], (req, res) => handleLegacyMessage(req, res, context)));
   }
   if (config.wsPath !== false && webSocket) {
@@ -79,7 +80,7 @@ export function upgradeHandler(admission: Admission, webSocket: WebSocketEndpoin
     void admission.admit(req).then(
       (verdict) => {
         if (!verdict.ok) return answerOnSocket(socket, verdict.reason, { headers: verdict.headers ?? {} });
-        webSocket.upgrade(req, socket, head);
+        webSocket.upgrade(req, socket, head, verdict.credential);
       },
       (error: unknown) => {
         logger.error({ err: error }, 'upgrade admission failed');

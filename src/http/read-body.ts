@@ -3,12 +3,12 @@
  * byte is read; a body that grows past it is cut off. Either way the caller answers 413.
  */
 import type { IncomingMessage } from 'node:http';
+import { declaresTooLarge } from './refuse-body.js';
 
 export type BodyResult = { ok: true; body: string; bytes: number } | { ok: false; reason: 'too-large' | 'aborted' };
 
 export function readBody(req: IncomingMessage, maxBytes: number): Promise<BodyResult> {
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > maxBytes) {
+  if (declaresTooLarge(req.headers, maxBytes)) {
     req.resume(); // Discard what arrives so the connection can answer.
     return Promise.resolve({ ok: false, reason: 'too-large' });
   }

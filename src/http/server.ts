@@ -9,6 +9,7 @@ import type { WireErrorReason } from '../errors/wire.js';
 import type { Logger } from '../observability/logger.js';
 import { assignContext } from '../observability/request-context.js';
 import { lacksHost, pathOf } from './request-target.js';
+import { declaresTooLarge, refuseBody } from './refuse-body.js';
 import { answerOnSocket, sendWireError } from './respond.js';
 
 export type Handler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
@@ -29,6 +30,11 @@ export interface ServerOptions {
   /** Time a client has to send a whole request, headers and body (408 after). */
   receiveTimeoutMs?: number;
   maxConnections?: number;
+  /**
+   * --max-body: a request with `Expect: 100-continue` that declares more is answered 413 without
+   * `100 Continue`, so its body is never sent. Without it Node sends `100 Continue` to every one.
+   */
+  maxBodyBytes?: number;
 }
 
 /** How often Node checks connections against the header and receive timeouts. */
@@ -67,6 +73,18 @@ export function createHttpServer(routes: readonly Route[], logger: Logger, optio
     ? (createHttpsServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key }, handler))
     : createServer(serverOptions, handler);
   if (options.maxConnections !== undefined) server.maxConnections = options.maxConnections;
+  const maxBodyBytes = options.maxBodyBytes;
+  if (maxBodyBytes !== undefined) {
+    // With a listener here Node leaves `100 Continue` to us: sent only for a body we would read.
+    server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+      if (!declaresTooLarge(req.headers, maxBodyBytes)) {
+        res.writeContinue();
+        return handler(req, res);
+      }
+      res.setHeader('x-request-id', assignContext(req).requestId);
+      refuseBody(res, maxBodyBytes);
+    });
+  }
   // Node would answer an Expect other than 100-continue with an empty 417.
   server.on('checkExpectation', (_req: IncomingMessage, res: ServerResponse) => sendWireError(res, 'EXPECTATION_FAILED', { headers: { connection: 'close' } }));
   server.on('clientError', (error: NodeJS.ErrnoException, socket) => {

@@ -5,6 +5,7 @@
  * reasons come from the wire error registry.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { CredentialEnd } from '../auth/credential.js';
 import type { JwksFetchOutcome } from '../auth/jwks-source.js';
 import type { WireErrorReason } from '../errors/wire.js';
 import type { ExitRecord } from '../supervisor/exit-record.js';
@@ -67,6 +68,7 @@ export class Metrics {
   private readonly connectionsDropped: Counter;
   private readonly overloads: Counter;
   private readonly jwksFetches: Counter<'outcome'>;
+  private readonly credentialClosures: Counter<'transport' | 'cause'>;
   // Hot-path label children, resolved once.
   private readonly bytesIn;
   private readonly bytesOut;
@@ -130,6 +132,12 @@ export class Metrics {
       name: 'mcp_sidecar_jwks_fetches_total',
       help: 'Fetches of the --jwks-url key set, by outcome: ok, error (refused, not 200, not a key set) or timeout. After a failure none for 1 s doubling to 30 s; tokens meanwhile get 503 AUTH_UNAVAILABLE.',
       labelNames: ['outcome'],
+      registers,
+    });
+    this.credentialClosures = new Counter({
+      name: 'mcp_sidecar_credential_closures_total',
+      help: 'WebSocket connections and legacy SSE streams closed because their credential ended: a static token gone from the reloaded token file (revoked) or a JWT past its exp (expired).',
+      labelNames: ['transport', 'cause'],
       registers,
     });
     for (const transport of TRANSPORTS) this.slowClients.labels(transport);
@@ -199,6 +207,10 @@ export class Metrics {
 
   jwksFetched(outcome: JwksFetchOutcome): void {
     this.jwksFetches.inc({ outcome });
+  }
+
+  credentialEnded(transport: TransportName, cause: CredentialEnd): void {
+    this.credentialClosures.inc({ transport, cause });
   }
 
   connectionDropped(): void {

@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Authenticator } from '../auth/authenticator.js';
+import { NO_CREDENTIAL, type Credential } from '../auth/credential.js';
 import { ANONYMOUS, type Principal } from '../auth/principal.js';
 import { setPrincipal } from '../auth/request-principal.js';
 import type { WireErrorReason } from '../errors/wire.js';
@@ -13,7 +14,7 @@ import { contextOf } from '../observability/request-context.js';
 import type { OriginPolicy } from './origin-policy.js';
 
 export type AdmissionVerdict =
-  | { ok: true; principal: Principal }
+  | { ok: true; principal: Principal; /** What a long-lived connection keeps to end with its credential. */ credential: Credential }
   | { ok: false; reason: WireErrorReason; headers?: Record<string, string> };
 
 export class Admission {
@@ -32,7 +33,7 @@ export class Admission {
     if (this.auth) return undefined;
     const forbidden = this.origins.check(req);
     // principalOf() reads anonymous for a request it has no principal for: nothing to record.
-    return forbidden ? { ok: false, reason: forbidden } : { ok: true, principal: ANONYMOUS };
+    return forbidden ? { ok: false, reason: forbidden } : { ok: true, principal: ANONYMOUS, credential: NO_CREDENTIAL };
   }
 
   async admit(req: IncomingMessage): Promise<AdmissionVerdict> {
@@ -40,7 +41,7 @@ export class Admission {
     if (forbidden) return { ok: false, reason: forbidden };
     if (!this.auth) {
       setPrincipal(req, ANONYMOUS);
-      return { ok: true, principal: ANONYMOUS };
+      return { ok: true, principal: ANONYMOUS, credential: NO_CREDENTIAL };
     }
     const outcome = await this.auth.authenticate(req);
     if (!outcome.ok) {
@@ -48,6 +49,6 @@ export class Admission {
       return { ok: false, reason: outcome.reason, headers: outcome.headers };
     }
     setPrincipal(req, outcome.principal);
-    return { ok: true, principal: outcome.principal };
+    return { ok: true, principal: outcome.principal, credential: outcome.credential };
   }
 }

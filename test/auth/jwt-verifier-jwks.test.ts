@@ -12,6 +12,7 @@ import {
   createSigningKey,
   expectFailure,
   ISSUER,
+  nowSec,
   RESOURCE,
   sign,
   startJwksServer,
@@ -39,10 +40,12 @@ describe('createJwtVerifier: the JWKS', () => {
   it('the JWKS is fetched on the first token, then cached', async () => {
     const verifier = createJwtVerifier(options);
     const before = server.fetches;
-    const result = await verifier.verify(await sign(k1));
+    const exp = nowSec() + 300;
+    const result = await verifier.verify(await sign(k1, claims({ exp })));
     assert.deepEqual(result, {
       ok: true,
       principal: { name: 'user-1', kind: 'jwt', scopes: ['tools:read', 'tools:call'], subject: 'user-1' },
+      expiresAtMs: exp * 1000,
     });
     assert.equal(server.fetches, before + 1);
     // Cached: more tokens, no more fetches.

@@ -37,9 +37,11 @@ describe('createJwtVerifier: tokens', () => {
   });
 
   it('a valid token gives a JWT principal with its subject and scopes', async () => {
-    assert.deepEqual(await createJwtVerifier(options).verify(await sign(k1)), {
+    const exp = nowSec() + 300;
+    assert.deepEqual(await createJwtVerifier(options).verify(await sign(k1, claims({ exp }))), {
       ok: true,
       principal: { name: 'user-1', kind: 'jwt', scopes: ['tools:read', 'tools:call'], subject: 'user-1' },
+      expiresAtMs: exp * 1000,
     });
   });
 

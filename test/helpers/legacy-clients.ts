@@ -167,12 +167,14 @@ export class RawWs extends Inbox {
 export class RawSse extends Inbox {
   endpoint = '';
   readonly events: { event: string; data: string }[] = [];
+  /** The stream ended (the daemon closed it, or `close()`). */
+  ended = false;
   private readonly abort = new AbortController();
 
-  /** Opens GET /sse and waits for the endpoint event. */
-  static async open(daemon: DaemonAddress): Promise<RawSse> {
+  /** Opens GET /sse (with `headers`, a bearer token say) and waits for the endpoint event. */
+  static async open(daemon: DaemonAddress, headers: Record<string, string> = {}): Promise<RawSse> {
     const raw = new RawSse();
-    const response = await fetch(`${daemon.baseUrl}/sse`, { headers: { accept: 'text/event-stream' }, signal: raw.abort.signal });
+    const response = await fetch(`${daemon.baseUrl}/sse`, { headers: { accept: 'text/event-stream', ...headers }, signal: raw.abort.signal });
     if (response.status !== 200 || !response.body) throw new Error(`GET /sse answered ${response.status}`);
     void raw.read(response.body);
     await waitFor(() => raw.endpoint !== '', { what: 'the endpoint event' });
@@ -197,6 +199,8 @@ export class RawSse extends Inbox {
       }
     } catch {
       // Aborted by close(), or the daemon ended the stream: nothing more to read either way.
+    } finally {
+      this.ended = true;
     }
   }
 

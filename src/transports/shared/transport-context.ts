@@ -1,3 +1,4 @@
+import type { CredentialWatch } from '../../auth/credential-watch.js';
 import { isSamePrincipal, type Principal } from '../../auth/principal.js';
 import type { Session } from '../../session/session.js';
 import type { SidecarConfig } from '../../config/schema.js';
@@ -11,6 +12,8 @@ export interface TransportContext {
   logger: Logger;
   /** False while draining: new sessions are refused with 503. */
   acceptingSessions(): boolean;
+  /** Where long-lived connections watch their credential (authentication on). */
+  credentials?: CredentialWatch;
 }
 
 

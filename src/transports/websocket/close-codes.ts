@@ -24,6 +24,8 @@ export const CLOSE_CODES = {
   SESSION_TTL: 4002,
   /** The session's child went over --memory-max and was not restarted. */
   MEMORY_LIMIT: 4003,
+  /** The credential of the upgrade ended: its token left the token file on SIGHUP, or its JWT expired. */
+  CREDENTIALS_ENDED: 4004,
 } as const;
 
 export function closeCodeFor(reason: SessionEndReason | undefined): number {

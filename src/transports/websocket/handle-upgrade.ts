@@ -8,6 +8,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import type { Credential } from '../../auth/credential.js';
 import type { Principal } from '../../auth/principal.js';
 import { principalOf } from '../../auth/request-principal.js';
 import { wireError } from '../../errors/wire.js';
@@ -15,6 +16,7 @@ import { answerOnSocket } from '../../http/respond.js';
 import type { Framed, JsonRpcRequest } from '../../jsonrpc/message.js';
 import { assignContext, contextOf, type RequestContext } from '../../observability/request-context.js';
 import type { Session } from '../../session/session.js';
+import { endWithCredential } from '../shared/end-with-credential.js';
 import { frameBody } from '../shared/frame-body.js';
 import { admissionRefusal, type TransportContext } from '../shared/transport-context.js';
 import { CLOSE_CODES } from './close-codes.js';
@@ -48,18 +50,18 @@ export class WebSocketEndpoint {
     assignContext(req);
   }
 
-  /** Handles an admitted upgrade request for this endpoint's path. */
-  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+  /** Handles an admitted upgrade request for this endpoint's path; the connection ends with `credential`. */
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, credential: Credential): void {
     const offered = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((protocol) => protocol.trim());
     if (!offered.includes(SUBPROTOCOL)) return answerOnSocket(socket, 'WEBSOCKET_SUBPROTOCOL_REQUIRED');
     const principal = principalOf(req);
     const refused = admissionRefusal(this.context, 'websocket', principal);
     if (refused) return answerOnSocket(socket, refused.reason, { headers: { 'retry-after': refused.retryAfterSeconds } });
     const requestContext = contextOf(req) ?? assignContext(req);
-    this.server.handleUpgrade(req, socket, head, (ws) => this.connect(ws, requestContext, principal));
+    this.server.handleUpgrade(req, socket, head, (ws) => this.connect(ws, requestContext, principal, credential));
   }
 
-  private connect(ws: WebSocket, requestContext: RequestContext, principal: Principal): void {
+  private connect(ws: WebSocket, requestContext: RequestContext, principal: Principal, credential: Credential): void {
     const { sessions, config } = this.context;
     const session = sessions.open('websocket', principal);
     const connection = new WsConnection(ws, sessions.connectionEnv(session), {
@@ -70,9 +72,11 @@ export class WebSocketEndpoint {
       },
     });
     session.attachConnection(connection);
+    const unwatch = endWithCredential(this.context, session, 'websocket', credential, (cause) => connection.closeWith(CLOSE_CODES.CREDENTIALS_ENDED, `credentials ${cause}`));
     ws.on('message', (data, isBinary) => void this.receive(session, connection, data, isBinary, requestContext));
     ws.on('error', (error) => session.logger.debug({ err: error }, 'WebSocket error'));
     ws.once('close', (code, reason) => {
+      unwatch();
       session.logger.debug({ code, reason: reason.toString() }, 'WebSocket closed');
       if (session.live) void sessions.registry.end(session, 'session-end');
     });

@@ -119,6 +119,11 @@ export const CORE_OPTIONS: readonly OptionSpec[] = [
     default: 2 * 60_000, defaultText: '2min', accepts: `${DURATION_FORMAT}, above zero`, parse: positiveDuration,
   },
   {
+    key: 'serverEra', flags: '--server-era <era>', env: 'MCP_SIDECAR_SERVER_ERA',
+    description: 'whether the server speaks 2026-07-28 itself: auto asks a throwaway child server/discover once at start (a modern server is relayed without translation), legacy skips the probe and translates',
+    default: 'auto', defaultText: 'auto', accepts: 'auto or legacy', parse: (raw) => (raw === 'auto' || raw === 'legacy' ? raw : undefined),
+  },
+  {
     key: 'cacheTtlMs', flags: '--cache-ttl <duration>', env: 'MCP_SIDECAR_CACHE_TTL',
     description: 'ttlMs sent to 2026-07-28 clients with server/discover, list and resources/read results: how long they may reuse them (0: revalidate every time)',
     default: 0, defaultText: '0', accepts: DURATION_FORMAT, parse: parseDuration,

@@ -57,6 +57,7 @@ export interface SidecarConfig extends RestartPolicy {
   eventStoreMaxBytes: number;
   streamBufferBytes: number;
   cacheTtlMs: number;
+  serverEra: 'auto' | 'legacy';
   cacheScope: 'private' | 'public';
   clientBufferBudgetBytes: number;
   slowClientTimeoutMs: number;

@@ -16,6 +16,8 @@ export interface ModernContext {
   method: string;
   serverInfo: Record<string, unknown> | undefined;
   cache: CacheHints;
+  /** The server speaks 2026-07-28 itself: its answers go out as they are. */
+  passthrough?: boolean;
 }
 
 /** 2025's resource-not-found; 2026 says -32602 and forbids this code. */
@@ -88,6 +90,7 @@ export function completeResult(result: Record<string, unknown>, context: ModernC
 
 /** The answer a modern client gets for a child's `response` (already under the client's id). */
 export function modernResponse(response: JsonRpcResponse, context: ModernContext): JsonRpcResponse {
+  if (context.passthrough) return response;
   if (response.error) return { jsonrpc: '2.0', id: response.id, error: modernError(response.error, context.method) };
   const result = typeof response.result === 'object' && response.result !== null ? response.result as Record<string, unknown> : {};
   return { jsonrpc: '2.0', id: response.id, result: completeResult(withoutRemoved(context.method, result), context) };

@@ -12,7 +12,8 @@
 import type { Principal } from '../auth/principal.js';
 import type { JsonRpcRequest } from '../jsonrpc/message.js';
 import type { Logger } from '../observability/logger.js';
-import { NEWEST_LEGACY_VERSION } from '../protocol/versions.js';
+import { META, MODERN_VERSIONS, NEWEST_LEGACY_VERSION } from '../protocol/versions.js';
+import type { ServerEra } from '../supervisor/probe-era.js';
 import { AwaitedAnswer, Lease, type ServerView } from './lease.js';
 import type { Refusal, SessionHost } from './session-host.js';
 
@@ -49,12 +50,36 @@ export class LeasePool {
   private readonly leases = new Map<string, Lease[]>();
   private readonly opening = new Map<string, Promise<Lease | LeaseFailure>>();
   private readonly views = new Map<string, ServerView>();
+  /** Whether the server speaks 2026-07-28 itself (probe-era.ts), asked at the first modern request. */
+  private era: Promise<ServerEra> | undefined;
+  private probe: () => Promise<ServerEra> = () => Promise.resolve({ era: 'legacy' });
 
   constructor(host: SessionHost, logger: Logger, options: { maxInFlight: number; initTimeoutMs: number }) {
     this.host = host;
     this.logger = logger;
     this.maxInFlight = options.maxInFlight;
     this.initTimeoutMs = options.initTimeoutMs;
+  }
+
+  /** How to learn what the server is; asked once, when the first modern request needs to know. */
+  probeWith(probe: () => Promise<ServerEra>): void {
+    this.probe = probe;
+  }
+
+  /** The server's own view when it is modern: its discover result, relayed as it is. */
+  async modernServer(): Promise<ServerView | undefined> {
+    this.era ??= this.probe();
+    const era = await this.era;
+    if (era.era !== 'modern') return undefined;
+    const discover = era.discover;
+    const meta = discover._meta as Record<string, unknown> | undefined;
+    return {
+      protocolVersion: MODERN_VERSIONS[0],
+      capabilities: typeof discover.capabilities === 'object' && discover.capabilities !== null ? discover.capabilities as Record<string, unknown> : {},
+      serverInfo: meta?.[META.serverInfo] as Record<string, unknown> | undefined,
+      instructions: typeof discover.instructions === 'string' ? discover.instructions : undefined,
+      modern: discover,
+    };
   }
 
   /** Live leases, across principals (for /status and tests). */
@@ -87,6 +112,8 @@ export class LeasePool {
 
   /** What the server behind this daemon is, for clients of this capability set. */
   async discover(principal: Principal, claim: ClientClaim, admit: () => Refusal | undefined): Promise<ServerView | LeaseFailure> {
+    const modern = await this.modernServer();
+    if (modern) return modern;
     const known = this.views.get(canonical(claim.capabilities));
     if (known) return known;
     const lease = await this.acquire(principal, claim, admit);
@@ -94,8 +121,15 @@ export class LeasePool {
   }
 
   private async open(key: string, principal: Principal, claim: ClientClaim): Promise<Lease | LeaseFailure> {
+    const modern = await this.modernServer();
     const session = this.host.open('streamable-http', principal);
     session.era = 'modern';
+    if (modern) {
+      // A modern server needs no initialize: its requests carry what initialize said.
+      const lease = new Lease(key, session, modern);
+      this.leases.set(key, [...(this.leases.get(key) ?? []), lease]);
+      return lease;
+    }
     const sink = new AwaitedAnswer();
     const capabilities = { ...claim.capabilities, ...BRIDGED_CAPABILITIES };
     const initialize: JsonRpcRequest = {

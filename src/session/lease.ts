@@ -13,6 +13,7 @@ import { randomBytes } from 'node:crypto';
 import type { Principal } from '../auth/principal.js';
 import type { Framed, JsonRpcId, JsonRpcNotification, JsonRpcRequest, JsonRpcResponse } from '../jsonrpc/message.js';
 import { progressTokenOf } from '../jsonrpc/message.js';
+import { META, MODERN_VERSIONS } from '../protocol/versions.js';
 import type { RequestContext } from '../observability/request-context.js';
 import type { Session, SubmitOutcome } from './session.js';
 import type { RequestSink } from './sink.js';
@@ -25,6 +26,8 @@ export interface ServerView {
   capabilities: Record<string, unknown>;
   serverInfo: Record<string, unknown> | undefined;
   instructions: string | undefined;
+  /** The server speaks 2026-07-28 itself: this is its own discover result, and nothing is translated. */
+  modern?: Record<string, unknown>;
 }
 
 /** A child message on its way back, as the client who sent the request must see it. */
@@ -80,11 +83,13 @@ class RewritingSink implements RequestSink {
 }
 
 /** The request's params as the child sees them: the 2026 envelope left out, the progress token the lease's. */
-function childParams(params: Record<string, unknown> | undefined, childToken: string | undefined): Record<string, unknown> | undefined {
+function childParams(params: Record<string, unknown> | undefined, childToken: string | undefined, keepEnvelope: boolean): Record<string, unknown> | undefined {
   const meta = params?._meta as Record<string, unknown> | undefined;
   if (!meta && childToken === undefined) return params;
   const kept: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(meta ?? {})) if (!key.startsWith('io.modelcontextprotocol/') && key !== 'progressToken') kept[key] = value;
+  for (const [key, value] of Object.entries(meta ?? {})) {
+    if ((keepEnvelope || !key.startsWith('io.modelcontextprotocol/')) && key !== 'progressToken') kept[key] = value;
+  }
   if (childToken !== undefined) kept.progressToken = childToken;
   const copy: Record<string, unknown> = { ...params };
   if (Object.keys(kept).length > 0) copy._meta = kept;
@@ -118,12 +123,18 @@ export class Lease {
     const childId = `${PREFIX}${++this.seq}`;
     const clientToken = progressTokenOf(request);
     const childToken = clientToken === undefined ? undefined : `${childId}:progress`;
-    const params = childParams(request.params, childToken);
+    const params = childParams(request.params, childToken, this.server.modern !== undefined);
     const message: JsonRpcRequest = params === undefined ? { jsonrpc: '2.0', id: childId, method: request.method } : { jsonrpc: '2.0', id: childId, method: request.method, params };
     const raw = JSON.stringify(message);
     const framed: Framed<JsonRpcRequest> = { kind: 'request', message, raw, bytes: Buffer.byteLength(raw) };
     const outcome = await this.session.submitRequest(framed, new RewritingSink(sink, request.id, clientToken), principal, context);
     return { childId, outcome };
+  }
+
+  /** The child's tools, asked by the daemon itself (a modern server needs the request envelope too). */
+  listTools(timeoutMs: number): Promise<JsonRpcResponse> {
+    const envelope = { [META.protocolVersion]: MODERN_VERSIONS[0], [META.clientCapabilities]: {}, [META.clientInfo]: { name: 'mcp-sidecar', version: '0.1.0' } };
+    return this.session.ask('tools/list', this.server.modern ? { _meta: envelope } : undefined, timeoutMs);
   }
 
   /** The client of request `childId` went away: the child is told to stop. */

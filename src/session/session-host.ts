@@ -18,6 +18,7 @@ import { describeExit } from '../supervisor/exit-record.js';
 import { MemoryWatchdog } from '../supervisor/memory-watchdog.js';
 import type { RestartPolicy } from '../supervisor/restart-policy.js';
 import type { SpawnHealth } from '../supervisor/spawn-health.js';
+import { probeServerEra } from '../supervisor/probe-era.js';
 import { WarmPool } from '../supervisor/warm-pool.js';
 import { ClientBacklog, OVERLOAD } from './client-backlog.js';
 import { DEFAULT_HELD_LIMITS } from './held-messages.js';
@@ -149,6 +150,9 @@ export class SessionHost {
   }
 
   start(): void {
+    // Asked once, when the first 2026-07-28 request comes: a daemon 2025 clients alone use never asks.
+    const probeOptions = { ...this.childOptions, observer: undefined };
+    if (this.config.serverEra === 'auto') this.leases.probeWith(() => probeServerEra(this.spec, probeOptions, this.logger, 10_000));
     // Said once the daemon starts, not while the configuration is still being checked.
     if (this.caps.fairShare) {
       this.logger.info({ maxSessionsPerPrincipal: this.caps.perPrincipal, maxSessions: this.config.maxSessions, uninitializedPerPrincipal: this.caps.uninitializedPerPrincipal },

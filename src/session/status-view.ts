@@ -43,6 +43,7 @@ function sessionStatus(session: Session, now: number): object {
     restarts: session.restarts,
     droppedMessages: session.streams.dropped,
     protocolVersion: session.protocolVersion,
+    era: session.era,
     stderr: session.child.stderr.tail().slice(-STDERR_LINES),
   };
 }

@@ -53,7 +53,7 @@ export async function handleModern(req: IncomingMessage, res: ServerResponse, fr
   if (request.method === 'server/discover') {
     const view = await leases.discover(principal, claim, admit);
     if (failed(view)) return refuse(res, request, view);
-    return sendJson(res, 200, JSON.stringify({ jsonrpc: '2.0', id: request.id, result: discoverResult(view, cache) }));
+    return sendJson(res, 200, JSON.stringify({ jsonrpc: '2.0', id: request.id, result: view.modern ?? discoverResult(view, cache) }));
   }
 
   const lease = await leases.acquire(principal, claim, admit);
@@ -72,7 +72,7 @@ export async function handleModern(req: IncomingMessage, res: ServerResponse, fr
 async function carry(req: IncomingMessage, res: ServerResponse, request: JsonRpcRequest, envelope: Envelope, lease: Lease, principal: Principal, context: TransportContext, cache: CacheHints): Promise<void> {
   // Known once the request is on its way; the hooks may fire before (a client gone at once).
   const call: { childId?: string; gone?: boolean } = {};
-  const stream: ModernStream = new ModernStream(res, context.sessions.connectionEnv(lease.session), { method: request.method, serverInfo: lease.server.serverInfo, cache }, envelope.logLevel, {
+  const stream: ModernStream = new ModernStream(res, context.sessions.connectionEnv(lease.session), { method: request.method, serverInfo: lease.server.serverInfo, cache, passthrough: lease.server.modern !== undefined }, envelope.logLevel, {
     gone: () => {
       call.gone = true;
       if (call.childId !== undefined) lease.cancel(call.childId, 'the client closed its response');
@@ -119,7 +119,7 @@ function answerChild(asked: Framed<JsonRpcRequest>, stream: ModernStream, reques
 async function checkToolHeaders(req: IncomingMessage, request: JsonRpcRequest, lease: Lease, context: TransportContext): Promise<ReturnType<typeof checkParamHeaders>> {
   if (!lease.tools) {
     try {
-      learnTools(lease, await lease.session.ask('tools/list', undefined, Math.min(context.config.requestTimeoutMs, 30_000)));
+      learnTools(lease, await lease.listTools(Math.min(context.config.requestTimeoutMs, 30_000)));
     } catch {
       lease.tools = new Map(); // The child would not list its tools: no declarations to hold headers to.
     }

@@ -104,6 +104,11 @@ export const CORE_OPTIONS: readonly OptionSpec[] = [
     default: 0, defaultText: 'the --pool-min value', accepts: 'a whole number', parse: count(0),
   },
   {
+    key: 'leasePoolMin', flags: '--lease-pool-min <count>', env: 'MCP_SIDECAR_LEASE_POOL_MIN',
+    description: 'spares kept initialized for 2026-07-28 clients (with the daemon as clientInfo and the capabilities it bridges): a new principal\'s first request skips the spawn and the initialize',
+    default: 0, defaultText: '0', accepts: 'a whole number', parse: count(0),
+  },
+  {
     key: 'maxSessions', flags: '--max-sessions <count>', env: 'MCP_SIDECAR_MAX_SESSIONS',
     description: 'most live sessions (children); a new session over it gets 503 with Retry-After',
     default: 256, defaultText: '256', accepts: 'a whole number from 1', parse: count(1),

@@ -35,6 +35,7 @@ export interface SidecarConfig extends RestartPolicy {
   logLevel: LogLevel;
   poolMin: number;
   poolMax: number;
+  leasePoolMin: number;
   maxSessions: number;
   sessionTtlMs: number;
   unusedIdleTimeoutMs: number;

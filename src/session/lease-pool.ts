@@ -15,6 +15,7 @@ import type { Logger } from '../observability/logger.js';
 import { META, MODERN_VERSIONS, NEWEST_LEGACY_VERSION } from '../protocol/versions.js';
 import type { ServerEra } from '../supervisor/probe-era.js';
 import { AwaitedAnswer, Lease, type ServerView } from './lease.js';
+import { LeaseStandalone } from './lease-standalone.js';
 import type { Refusal, SessionHost } from './session-host.js';
 
 /** What a modern request says about its client. */
@@ -31,15 +32,25 @@ export type LeaseFailure = Refusal | { failed: string };
  * server→client requests the daemon takes up itself (it answers, or tells the client which
  * capability it lacks), so the child asks and the daemon decides, not the child.
  */
-const BRIDGED_CAPABILITIES = { sampling: {}, elicitation: {}, roots: {} };
+export const BRIDGED_CAPABILITIES = { sampling: {}, elicitation: {}, roots: {} };
 
-const DAEMON_INFO = { name: 'mcp-sidecar', version: '0.1.0' };
+export const DAEMON_INFO = { name: 'mcp-sidecar', version: '0.1.0' };
 
 /** JSON with sorted keys: two equal capability sets make one key. */
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
   if (typeof value !== 'object' || value === null) return JSON.stringify(value);
   return `{${Object.keys(value).sort().map((key) => `${JSON.stringify(key)}:${canonical((value as Record<string, unknown>)[key])}`).join(',')}}`;
+}
+
+/** What a 2025-era child said about itself in its initialize result. */
+function viewOf(result: { protocolVersion?: unknown; capabilities?: unknown; serverInfo?: unknown; instructions?: unknown }): ServerView {
+  return {
+    protocolVersion: typeof result.protocolVersion === 'string' ? result.protocolVersion : '',
+    capabilities: typeof result.capabilities === 'object' && result.capabilities !== null ? result.capabilities as Record<string, unknown> : {},
+    serverInfo: typeof result.serverInfo === 'object' && result.serverInfo !== null ? result.serverInfo as Record<string, unknown> : undefined,
+    instructions: typeof result.instructions === 'string' ? result.instructions : undefined,
+  };
 }
 
 export class LeasePool {
@@ -122,8 +133,19 @@ export class LeasePool {
 
   private async open(key: string, principal: Principal, claim: ClientClaim): Promise<Lease | LeaseFailure> {
     const modern = await this.modernServer();
-    const session = this.host.open('streamable-http', principal);
+    // A client that asks nothing beyond what the daemon bridges can have a spare initialized ahead.
+    const bridged = Object.keys(claim.capabilities).every((name) => name in BRIDGED_CAPABILITIES);
+    const prepared = modern || !bridged ? undefined : this.host.openPrepared(principal);
+    const session = prepared?.session ?? this.host.open('streamable-http', principal);
     session.era = 'modern';
+    session.openStandalone(new LeaseStandalone(session));
+    if (prepared) {
+      const lease = new Lease(key, session, viewOf(prepared.result));
+      this.views.set(canonical(claim.capabilities), lease.server);
+      this.leases.set(key, [...(this.leases.get(key) ?? []), lease]);
+      session.logger.info({ principal: principal.name, childProtocolVersion: lease.server.protocolVersion, prepared: true }, 'lease opened for 2026-07-28 requests');
+      return lease;
+    }
     if (modern) {
       // A modern server needs no initialize: its requests carry what initialize said.
       const lease = new Lease(key, session, modern);
@@ -150,12 +172,7 @@ export class LeasePool {
       // Through the session, so a restart replays it with the initialize.
       const notified = JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' });
       await session.forward({ kind: 'notification', message: { jsonrpc: '2.0', method: 'notifications/initialized' }, raw: notified, bytes: notified.length }, principal);
-      const view: ServerView = {
-        protocolVersion: result.protocolVersion,
-        capabilities: typeof result.capabilities === 'object' && result.capabilities !== null ? result.capabilities as Record<string, unknown> : {},
-        serverInfo: typeof result.serverInfo === 'object' && result.serverInfo !== null ? result.serverInfo as Record<string, unknown> : undefined,
-        instructions: typeof result.instructions === 'string' ? result.instructions : undefined,
-      };
+      const view = viewOf(result);
       this.views.set(canonical(claim.capabilities), view);
       const lease = new Lease(key, session, view);
       this.leases.set(key, [...(this.leases.get(key) ?? []), lease]);

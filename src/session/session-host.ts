@@ -23,6 +23,7 @@ import { WarmPool } from '../supervisor/warm-pool.js';
 import { ClientBacklog, OVERLOAD } from './client-backlog.js';
 import { DEFAULT_HELD_LIMITS } from './held-messages.js';
 import { LeasePool } from './lease-pool.js';
+import { prepareSpare } from './prepare-spare.js';
 import { SessionRegistry } from './registry.js';
 import { Session, type RequestDone, type SessionObserver, type SessionOptions } from './session.js';
 import { CONNECTION_BOUND, heldBy, sessionCaps, type SessionCaps } from './session-caps.js';
@@ -49,6 +50,8 @@ export class SessionHost {
   readonly registry = new SessionRegistry();
   readonly spawnHealth: SpawnHealth;
   readonly pool: WarmPool;
+  /** Spares initialized ahead for 2026-07-28 leases (--lease-pool-min), when there are any. */
+  readonly preparedPool: WarmPool | undefined;
   readonly watchdog: MemoryWatchdog;
   /** Every child alive: spares and those bound to sessions. */
   readonly children = new Set<ChildProcess>();
@@ -83,7 +86,7 @@ export class SessionHost {
     this.metrics = new Metrics({
       sessionsByTransport: () => this.countSessions(),
       childrenByState: () => this.countChildren(),
-      poolSpares: () => this.pool.size,
+      poolSpares: () => this.pool.size + (this.preparedPool?.size ?? 0),
       inFlight: () => this.registry.inFlight(),
       childrenRssBytes: () => this.watchdog.totalBytes,
       outputPaused: () => this.countPaused(),
@@ -141,6 +144,12 @@ export class SessionHost {
       onTake: (hit) => metrics.poolTake(hit),
       onSpareDied: (description) => this.spawnHealth.recordFailure(description),
     }, logger);
+    this.preparedPool = config.leasePoolMin === 0 ? undefined : new WarmPool(() => this.spawn(this.logger), {
+      min: config.leasePoolMin, max: config.leasePoolMin, idleTimeoutMs: config.idleTimeoutMs, backoff: restart,
+      onTake: (hit) => metrics.poolTake(hit),
+      onSpareDied: (description) => this.spawnHealth.recordFailure(description),
+      prepare: (child) => prepareSpare(child, Math.min(config.requestTimeoutMs, 60_000)),
+    }, logger);
     this.watchdog = new MemoryWatchdog(() => this.children, {
       intervalMs: config.watchdogIntervalMs,
       memoryMaxBytes: config.memoryMaxBytes,
@@ -159,6 +168,7 @@ export class SessionHost {
         'authentication is on and --max-sessions-per-principal is unset: each principal may hold a quarter of --max-sessions');
     }
     this.pool.start();
+    this.preparedPool?.start();
     this.watchdog.start();
   }
 
@@ -192,12 +202,12 @@ export class SessionHost {
    * valid and admitted. A principal with variables of its own (--principal-env) gets a fresh child
    * started with them, never a warm spare started without.
    */
-  open(transport: TransportName, principal: Principal): Session {
+  open(transport: TransportName, principal: Principal, prepared?: ChildProcess): Session {
     const id = newSessionId();
     const logger = this.logger.child({ sessionId: id, principal: principal.name });
     const ownEnv = this.principalEnv.envFor(principal);
     const env = Object.keys(ownEnv).length > 0 ? { ...this.spec.env, ...ownEnv } : undefined;
-    const spare = env ? undefined : this.pool.take();
+    const spare = prepared ?? (env ? undefined : this.pool.take());
     const session = new Session(id, transport, principal, spare ?? this.spawn(logger, env), logger, {
       onEnded: (ended, record, reason) => {
         this.registry.remove(ended);
@@ -220,6 +230,19 @@ export class SessionHost {
     this.metrics.sessionStarted(transport);
     logger.info({ transport, pid: session.pid, warm: spare !== undefined }, 'session opened');
     return session;
+  }
+
+  /**
+   * A lease's session on a spare initialized ahead of any client (--lease-pool-min), with that
+   * initialize's result; `undefined` when none is ready, or the principal has variables of its own
+   * (a spare was started without them).
+   */
+  openPrepared(principal: Principal): { session: Session; result: Record<string, unknown> } | undefined {
+    if (!this.preparedPool || Object.keys(this.principalEnv.envFor(principal)).length > 0) return undefined;
+    const child = this.preparedPool.take();
+    if (!child) return undefined;
+    const session = this.open('streamable-http', principal, child);
+    return { session, result: session.adoptPrepared() ?? {} };
   }
 
   /** SIGHUP: re-reads the tool policy and the per-principal environments (new children get them). */
@@ -253,7 +276,7 @@ export class SessionHost {
   /** Stops the pool and every session's child; resolves when all are gone. */
   async stopAll(): Promise<void> {
     this.watchdog.stop();
-    await Promise.all([this.pool.stop(), this.registry.endAll('shutdown')]);
+    await Promise.all([this.pool.stop(), this.preparedPool?.stop(), this.registry.endAll('shutdown')]);
   }
 
   /** Sends MCP ping to children idle for `intervalMs`; one that does not answer is stopped as hung. */
@@ -321,7 +344,7 @@ export class SessionHost {
     const counts = new Map<string, number>([['spare', 0], ['running', 0], ['stopping', 0]]);
     for (const child of this.children) {
       if (!child.alive) continue;
-      const state = child.stopping ? 'stopping' : this.pool.has(child) ? 'spare' : 'running';
+      const state = child.stopping ? 'stopping' : this.pool.has(child) || this.preparedPool?.has(child) ? 'spare' : 'running';
       counts.set(state, (counts.get(state) ?? 0) + 1);
     }
     return counts;

@@ -192,6 +192,21 @@ export class Session {
     return true;
   }
 
+  /**
+   * Takes over a child the pool initialized ahead of any client (prepare-spare.ts): its initialize
+   * and notifications/initialized are recorded as this session's own (a restart replays them), and
+   * the session is initialized as if its client had sent them. Returns the initialize result.
+   */
+  adoptPrepared(): Record<string, unknown> | undefined {
+    const prepared = this.child.prepared;
+    if (!prepared) return undefined;
+    this.recorded.observe(prepared.initialize);
+    this.recorded.observe(prepared.initialized);
+    this.openingCompleted = true;
+    this.onInitializeAnswered(prepared.result.message as JsonRpcResponse);
+    return (prepared.result.message as JsonRpcResponse).result as Record<string, unknown> | undefined;
+  }
+
   /** Binds the client's connection, for transports where it is the session (legacy SSE, WebSocket). */
   attachConnection(sink: RequestSink): void {
     this.connection = sink;
@@ -211,7 +226,8 @@ export class Session {
   }
 
   isIdle(now: number, idleTimeoutMs: number): boolean {
-    const held = !this.options.connectionBound && this.hasOpenStream;
+    // A client's open GET stream keeps its session; a lease's stream is the daemon's own (lease-standalone.ts).
+    const held = !this.options.connectionBound && this.era === 'legacy' && this.hasOpenStream;
     return this.inFlightRequests.size === 0 && !held && now - this.lastActivityAt >= idleTimeoutMs;
   }
 

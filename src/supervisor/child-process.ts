@@ -30,6 +30,13 @@ export interface ChildOptions {
   observer?: { exited(record: ExitRecord): void; stderrLine(logged: boolean): void };
 }
 
+/** A spare the pool initialized ahead of any client (warm-pool.ts, session/prepare-spare.ts). */
+export interface PreparedChild {
+  initialize: Framed;
+  initialized: Framed;
+  result: Framed;
+}
+
 export interface ChildHandlers {
   onMessage(framed: Framed): void;
   /** Called exactly once, after the last message. */
@@ -63,6 +70,8 @@ export class ChildProcess {
    * can be bound to the session that takes it.
    */
   handlers: ChildHandlers;
+  /** Set when the pool initialized this child ahead of a client. */
+  prepared: PreparedChild | undefined;
   private leaderAlive = true;
   private stopReason: StopReason | undefined;
   private stopRequested: Promise<ExitRecord> | undefined;

@@ -22,6 +22,11 @@ export interface WarmPoolOptions {
   onTake?(hit: boolean): void;
   /** Told when a spare dies while it waits (readiness counts it as a failed start). */
   onSpareDied?(description: string): void;
+  /**
+   * Readies a spare before it may be taken (initialized ahead of a client); false when it could
+   * not be, and the spare is stopped and replaced after a backoff.
+   */
+  prepare?(child: ChildProcess): Promise<boolean>;
 }
 
 /** How long a child takes to start, before any has been measured. */
@@ -37,6 +42,8 @@ export class WarmPool {
   private readonly options: WarmPoolOptions;
   private readonly logger: Logger;
   private readonly spares: Spare[] = [];
+  /** Spares being readied by `prepare`: not takeable yet. */
+  private readonly preparing = new Set<Spare>();
   private target: number;
   private failures = 0;
   private refillTimer: NodeJS.Timeout | undefined;
@@ -58,7 +65,7 @@ export class WarmPool {
   }
 
   has(child: ChildProcess): boolean {
-    return this.spares.some((spare) => spare.child === child);
+    return this.spares.some((spare) => spare.child === child) || [...this.preparing].some((spare) => spare.child === child);
   }
 
   get enabled(): boolean {
@@ -111,25 +118,43 @@ export class WarmPool {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.refillTimer) clearTimeout(this.refillTimer);
-    const spares = this.spares.splice(0);
+    const spares = [...this.spares.splice(0), ...this.preparing];
+    this.preparing.clear();
     await Promise.all(spares.map((spare) => spare.child.stop('shutdown')));
   }
 
   private refill(): void {
     if (this.stopped || this.refillTimer) return;
-    while (this.spares.length < this.target) {
+    while (this.spares.length + this.preparing.size < this.target) {
       const child = this.spawn();
       const spare: Spare = { child, since: Date.now() };
-      this.spares.push(spare);
+      if (this.options.prepare) this.ready(spare, (child) => this.options.prepare?.(child) ?? Promise.resolve(true));
+      else this.spares.push(spare);
       void child.exited.then((record) => this.onSpareExit(spare, record.result));
       if (child.pid === undefined) break; // Spawn failed: its exit schedules the retry.
     }
   }
 
+  private ready(spare: Spare, prepare: (child: ChildProcess) => Promise<boolean>): void {
+    this.preparing.add(spare);
+    void prepare(spare.child).then((ok) => {
+      if (!this.preparing.delete(spare)) return; // Stopped, or died: handled there.
+      if (ok && spare.child.alive) {
+        spare.since = Date.now();
+        this.spares.push(spare);
+        return;
+      }
+      // Not ready: put it down; its exit counts as a spare that died and schedules the retry.
+      this.preparing.add(spare);
+      void spare.child.stop('session-end');
+    });
+  }
+
   private onSpareExit(spare: Spare, result: string): void {
     const index = this.spares.indexOf(spare);
-    if (index === -1 || this.stopped) return; // Taken by a session, or stopped by us.
-    this.spares.splice(index, 1);
+    const wasPreparing = this.preparing.delete(spare);
+    if ((index === -1 && !wasPreparing) || this.stopped) return; // Taken by a session, or stopped by us.
+    if (index !== -1) this.spares.splice(index, 1);
     const delay = nextRestartDelay(this.options.backoff, this.failures);
     this.failures++;
     this.logger.warn({ result, failures: this.failures, retryInMs: delay }, 'pool spare died while waiting; replacing it after a backoff');

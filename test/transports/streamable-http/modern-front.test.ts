@@ -248,3 +248,29 @@ describe('a server that speaks 2026-07-28 itself', () => {
     await daemon.waitForLog((line) => typeof line.msg === 'string' && line.msg.startsWith('the server speaks 2026-07-28 itself'));
   });
 });
+
+describe('spares initialized ahead for 2026-07-28 leases (--lease-pool-min)', () => {
+  let daemon: TestDaemon;
+  before(async () => {
+    daemon = await startDaemon({ fixture: { name: 'echo-server' }, args: ['--lease-pool-min', '2', '--restart', 'on-failure', '--restart-sec', '100ms'] });
+  });
+  after(() => daemon.close());
+
+  it('a new principal\'s first request takes an initialized spare; the pool refills; a restart replays that initialize', async () => {
+    await waitFor(async () => (await metricSum(daemon.baseUrl, 'mcp_sidecar_pool_spares')) === 2, { what: 'two initialized spares' });
+    assert.deepEqual(resultOf(await post(daemon.url, { method: 'tools/call', id: 1, params: { name: 'echo', arguments: { text: 'warm' } } })).content, [{ type: 'text', text: 'warm' }]);
+    const opened = await daemon.waitForLog((line) => line.msg === 'lease opened for 2026-07-28 requests');
+    assert.equal(opened.prepared, true, 'the lease took a prepared spare');
+    await waitFor(async () => (await metricSum(daemon.baseUrl, 'mcp_sidecar_pool_spares')) === 2, { what: 'the pool refilled' });
+    const crashed = await post(daemon.url, { method: 'tools/call', id: 2, params: { name: 'crash', arguments: {} } });
+    assert.equal((crashed.json as { error: { data: { reason: string } } }).error.data.reason, 'CHILD_EXITED');
+    await waitFor(async () => (await metricSum(daemon.baseUrl, 'mcp_sidecar_child_restarts_total')) >= 1, { what: 'the restart' });
+    assert.deepEqual(resultOf(await post(daemon.url, { method: 'tools/call', id: 3, params: { name: 'echo', arguments: { text: 'after' } } })).content, [{ type: 'text', text: 'after' }]);
+  });
+
+  it('a client declaring a capability the daemon does not bridge gets a child initialized for it', async () => {
+    const meta = { ...META, 'io.modelcontextprotocol/clientCapabilities': { experimental: { x: {} } } };
+    assert.deepEqual(resultOf(await post(daemon.url, { method: 'tools/call', id: 4, params: { name: 'echo', arguments: { text: 'own' } }, meta })).content, [{ type: 'text', text: 'own' }]);
+    await daemon.waitForLog((line) => line.msg === 'lease opened for 2026-07-28 requests' && line.prepared === undefined && line.childProtocolVersion === '2025-11-25');
+  });
+});

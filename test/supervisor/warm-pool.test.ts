@@ -115,8 +115,11 @@ describe('--pool-min 2, a burst of 12 sessions back to back', () => {
       const [hits, misses] = [await takes('hit'), await takes('miss')];
       assert.equal(hits + misses, 12, `hits ${hits} + misses ${misses}`);
       assert.ok(hits >= 2, `the two spares were taken: ${hits} hit(s)`);
-      const opened = daemon.logs.filter((line) => line.msg === 'session opened');
-      assert.equal(opened.length, 12);
+      // The daemon's log lines arrive through a pipe: wait for all twelve.
+      const opened = await waitFor(() => {
+        const lines = daemon.logs.filter((line) => line.msg === 'session opened');
+        return lines.length === 12 ? lines : undefined;
+      }, { what: 'twelve session opened lines' });
       assert.equal(opened.filter((line) => line.warm === true).length, hits, "'session opened' warm flags agree with the hits");
       assert.equal(new Set(opened.map((line) => line.pid)).size, 12, 'twelve children, one per session');
 

@@ -18,6 +18,11 @@ export interface Counts {
   exitSessions: number;
   sdkWarmup: number;
   sdkCalls: number;
+  /** Warm-up calls, then timed calls, each over the session path and over the 2026-07-28 path. */
+  modernWarmup: number;
+  modernRequests: number;
+  /** New principals whose first 2026-07-28 request is timed, on the warm and on the cold daemon each. */
+  modernPrincipals: number;
 }
 
 export const FULL_COUNTS: Counts = {
@@ -36,6 +41,9 @@ export const FULL_COUNTS: Counts = {
   exitSessions: 8,
   sdkWarmup: 50,
   sdkCalls: 500,
+  modernWarmup: 300,
+  modernRequests: 3000,
+  modernPrincipals: 30,
 };
 
 export const QUICK_COUNTS: Counts = {
@@ -54,4 +62,7 @@ export const QUICK_COUNTS: Counts = {
   exitSessions: 2,
   sdkWarmup: 5,
   sdkCalls: 20,
+  modernWarmup: 20,
+  modernRequests: 100,
+  modernPrincipals: 2,
 };

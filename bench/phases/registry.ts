@@ -3,6 +3,7 @@ import { burstPhase } from './burst.js';
 import { concurrentPhase } from './concurrent.js';
 import { exitPhase } from './exit.js';
 import { memoryPhase } from './memory.js';
+import { modernPhase } from './modern.js';
 import type { Phase, PhaseName } from './phase.js';
 import { sdkPhase } from './sdk.js';
 import { sequentialPhase } from './sequential.js';
@@ -17,5 +18,6 @@ export const PHASES: Readonly<Record<PhaseName, Phase>> = {
   big: bigPhase,
   memory: memoryPhase,
   sdk: sdkPhase,
+  modern: modernPhase,
   exit: exitPhase,
 };

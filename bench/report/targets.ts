@@ -25,5 +25,7 @@ export function checkTargets(summary: Summary): TargetCheck[] {
     check('1 MiB results at least 2× the better peer\'s MiB/s', summary.ratioToBetterPeer('big', 'mibps', 'mcp-sidecar', 'higher'), 2, 'at least', (v) => `${times(v)} the better peer`),
     check('session ready with a warm pool at most 1/10 of supergateway\'s', summary.ratio('setup', 'ready', 'mcp-sidecar-warm', 'supergateway'), 0.1, 'at most', (v) => `${times(v)} supergateway`),
     check('daemon\'s own memory at most 0.2 MiB per idle session', summary.spread('memory', 'ownAnonPerSession', 'mcp-sidecar')?.median, 0.2, 'at most', (v) => `${v.toFixed(3)} MiB`),
+    check('2026-07-28 sequential p50 at most 1.25× the session path\'s', summary.spread('modern', 'modernOverSession', 'mcp-sidecar')?.median, 1.25, 'at most', (v) => `${times(v)} the session path`),
+    check('first 2026-07-28 request of a new principal with a warm pool at most 1/10 of the cold path\'s', summary.spread('modern', 'warmOverCold', 'mcp-sidecar')?.median, 0.1, 'at most', (v) => `${times(v)} the cold path`),
   ];
 }

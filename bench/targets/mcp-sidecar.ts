@@ -14,7 +14,8 @@ import type { RunningTarget, StartContext, TargetDefinition } from './target.js'
 /** Spares for the warm target: the setup phase needs one; the burst phase measures a burst beyond four. */
 export const POOL_MIN = 4;
 
-function listeningUrl(logFile: string): string | undefined {
+/** The URL of its "listening" log line, once written. */
+export function listeningUrl(logFile: string): string | undefined {
   let text: string;
   try {
     text = readFileSync(logFile, 'utf8');

@@ -45,7 +45,8 @@ export async function startTokenSidecar(launch: TokenSidecarLaunch): Promise<Htt
   const name = launch.poolMin > 0 ? 'mcp-sidecar-warm' : 'mcp-sidecar';
   const command = fixtureCommand(launch.tag);
   const logFile = path.join(launch.logDir, `${launch.tag}.log`);
-  const pool = launch.poolMin > 0 ? ['--pool-min', String(launch.poolMin)] : [];
+  // The warm pool for 2026-07-28 leases: spares spawned and initialized ahead (--lease-pool-min).
+  const pool = launch.poolMin > 0 ? ['--pool-min', String(launch.poolMin), '--lease-pool-min', String(launch.poolMin)] : [];
   const args = ['--port', '0', '--auth-tokens-file', launch.tokensFile, ...pool, '--', ...command];
   const bridge = new BridgeProcess({ name: `${name} (auth tokens)`, nodeArgs: [], script: SIDECAR_CLI, args, logFile, tag: launch.tag });
   try {

@@ -61,6 +61,8 @@ export class LeasePool {
   private readonly leases = new Map<string, Lease[]>();
   private readonly opening = new Map<string, Promise<Lease | LeaseFailure>>();
   private readonly views = new Map<string, ServerView>();
+  /** Tool schemas by capability set, shared by its leases (see Lease.catalog). */
+  private readonly catalogs = new Map<string, { tools?: Map<string, unknown> }>();
   /** Whether the server speaks 2026-07-28 itself (probe-era.ts), asked at the first modern request. */
   private era: Promise<ServerEra> | undefined;
   private probe: () => Promise<ServerEra> = () => Promise.resolve({ era: 'legacy' });
@@ -131,6 +133,16 @@ export class LeasePool {
     return lease instanceof Lease ? lease.server : lease;
   }
 
+  private catalogOf(claim: ClientClaim): { tools?: Map<string, unknown> } {
+    const key = canonical(claim.capabilities);
+    let catalog = this.catalogs.get(key);
+    if (!catalog) {
+      catalog = {};
+      this.catalogs.set(key, catalog);
+    }
+    return catalog;
+  }
+
   private async open(key: string, principal: Principal, claim: ClientClaim): Promise<Lease | LeaseFailure> {
     const modern = await this.modernServer();
     // A client that asks nothing beyond what the daemon bridges can have a spare initialized ahead.
@@ -140,7 +152,7 @@ export class LeasePool {
     session.era = 'modern';
     session.openStandalone(new LeaseStandalone(session));
     if (prepared) {
-      const lease = new Lease(key, session, viewOf(prepared.result));
+      const lease = new Lease(key, session, viewOf(prepared.result), this.catalogOf(claim));
       this.views.set(canonical(claim.capabilities), lease.server);
       this.leases.set(key, [...(this.leases.get(key) ?? []), lease]);
       session.logger.info({ principal: principal.name, childProtocolVersion: lease.server.protocolVersion, prepared: true }, 'lease opened for 2026-07-28 requests');
@@ -148,7 +160,7 @@ export class LeasePool {
     }
     if (modern) {
       // A modern server needs no initialize: its requests carry what initialize said.
-      const lease = new Lease(key, session, modern);
+      const lease = new Lease(key, session, modern, this.catalogOf(claim));
       this.leases.set(key, [...(this.leases.get(key) ?? []), lease]);
       return lease;
     }
@@ -174,7 +186,7 @@ export class LeasePool {
       await session.forward({ kind: 'notification', message: { jsonrpc: '2.0', method: 'notifications/initialized' }, raw: notified, bytes: notified.length }, principal);
       const view = viewOf(result);
       this.views.set(canonical(claim.capabilities), view);
-      const lease = new Lease(key, session, view);
+      const lease = new Lease(key, session, view, this.catalogOf(claim));
       this.leases.set(key, [...(this.leases.get(key) ?? []), lease]);
       session.logger.info({ principal: principal.name, childProtocolVersion: view.protocolVersion }, 'lease opened for 2026-07-28 requests');
       return lease;

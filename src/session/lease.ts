@@ -101,14 +101,18 @@ export class Lease {
   readonly key: string;
   readonly session: Session;
   readonly server: ServerView;
-  /** Each tool's inputSchema, once the child has listed its tools. */
-  tools: Map<string, unknown> | undefined;
+  /**
+   * Each tool's inputSchema, once a child has listed its tools: shared by the leases of one
+   * capability set (their children are the same server, initialized alike).
+   */
+  readonly catalog: { tools?: Map<string, unknown> };
   private seq = 0;
 
-  constructor(key: string, session: Session, server: ServerView) {
+  constructor(key: string, session: Session, server: ServerView, catalog: { tools?: Map<string, unknown> } = {}) {
     this.key = key;
     this.session = session;
     this.server = server;
+    this.catalog = catalog;
   }
 
   get usable(): boolean {

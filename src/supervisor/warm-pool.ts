@@ -94,7 +94,9 @@ export class WarmPool {
     const cold = taken === undefined || now - taken.since < this.warmupMs;
     if (cold && this.target < this.options.max) this.target++;
     if (taken) this.failures = 0;
-    this.refill();
+    // Off the taker's path: spawning the replacement costs the event loop milliseconds the session's
+    // first request is waiting for.
+    setImmediate(() => this.refill());
     return taken?.child;
   }
 

@@ -17,7 +17,7 @@ import { bodyOf } from '../../jsonrpc/large-answer.js';
 import type { Framed, JsonRpcId, JsonRpcResponse } from '../../jsonrpc/message.js';
 import type { StoredEvent } from '../../session/event-store.js';
 import type { RequestSink } from '../../session/sink.js';
-import { OutboundBuffer } from '../shared/outbound-buffer.js';
+import { watchUnreadAnswer } from '../shared/unread-answer.js';
 import type { EventStream } from './event-stream.js';
 import type { ResumableStream, SessionStreams } from './session-streams.js';
 
@@ -157,25 +157,6 @@ export class PostStream implements RequestSink, ResumableStream {
     const res = this.res;
     res.writeHead(200, headers);
     res.end(body);
-    this.watchUnread(res);
-  }
-
-  /**
-   * A JSON answer the client does not read is bounded like a stream: it counts against the
-   * daemon's budget, over --stream-buffer it pauses the session's child, and unread for
-   * --slow-client-timeout it is cut (and counted). The session's other requests go on.
-   */
-  private watchUnread(res: ServerResponse): void {
-    const waiting = res.writableLength;
-    if (waiting === 0 || res.writableFinished || res.destroyed) return;
-    const env = this.streams.connectionEnv();
-    const outbound = new OutboundBuffer(env.limits, env.flow, env.backlog, () => {
-      env.slowClient();
-      res.destroy();
-    });
-    const done = (): void => outbound.close();
-    res.once('finish', done);
-    res.once('close', done);
-    outbound.update(waiting);
+    watchUnreadAnswer(res, this.streams.connectionEnv());
   }
 }

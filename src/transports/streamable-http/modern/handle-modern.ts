@@ -80,9 +80,6 @@ async function carry(req: IncomingMessage, res: ServerResponse, request: JsonRpc
     childRequest: (asked) => {
       if (answerChild(asked, stream, request, envelope, lease) && call.childId !== undefined) lease.cancel(call.childId, 'a client capability it needs was not declared');
     },
-    answered: (response) => {
-      if (request.method === 'tools/list') learnTools(lease, response);
-    },
   });
   const submitted = await lease.submit(request, stream, principal, contextOf(req));
   call.childId = submitted.childId;
@@ -117,24 +114,25 @@ function answerChild(asked: Framed<JsonRpcRequest>, stream: ModernStream, reques
 
 /** A tools/call's `Mcp-Param-*` headers against its tool's schema, learned from the child once per lease. */
 async function checkToolHeaders(req: IncomingMessage, request: JsonRpcRequest, lease: Lease, context: TransportContext): Promise<ReturnType<typeof checkParamHeaders>> {
-  if (!lease.tools) {
+  if (!lease.catalog.tools) {
     try {
       learnTools(lease, await lease.listTools(Math.min(context.config.requestTimeoutMs, 30_000)));
     } catch {
-      lease.tools = new Map(); // The child would not list its tools: no declarations to hold headers to.
+      lease.catalog.tools = new Map(); // The child would not list its tools: no declarations to hold headers to.
     }
   }
   const name = request.params?.name;
-  const schema = typeof name === 'string' ? lease.tools?.get(name) : undefined;
+  const schema = typeof name === 'string' ? lease.catalog.tools?.get(name) : undefined;
   return checkParamHeaders(req.headers, schema, request.params?.arguments as Record<string, unknown> | undefined);
 }
 
 function learnTools(lease: Lease, response: JsonRpcResponse): void {
   const tools = (response.result as { tools?: unknown } | undefined)?.tools;
   if (!Array.isArray(tools)) return;
-  const known = lease.tools ?? new Map<string, unknown>();
+  // A fresh list replaces the old one: tools may have gone.
+  const known = new Map<string, unknown>();
   for (const tool of tools as Array<{ name?: unknown; inputSchema?: unknown }>) if (typeof tool.name === 'string') known.set(tool.name, tool.inputSchema);
-  lease.tools = known;
+  lease.catalog.tools = known;
 }
 
 function failed(view: ServerView | LeaseFailure): view is LeaseFailure {

@@ -10,7 +10,7 @@ import type { Framed, JsonRpcNotification, JsonRpcRequest, JsonRpcResponse } fro
 import { modernResponse, type ModernContext } from '../../../protocol/modern-result.js';
 import type { RequestSink } from '../../../session/sink.js';
 import type { ConnectionEnv } from '../../shared/connection-env.js';
-import { OutboundBuffer } from '../../shared/outbound-buffer.js';
+import { watchUnreadAnswer } from '../../shared/unread-answer.js';
 import { SseConnection } from '../../shared/sse-connection.js';
 import { sseEvent } from '../../../http/sse.js';
 
@@ -21,8 +21,6 @@ export interface ModernStreamHooks {
   gone(): void;
   /** The child asked the client something (sampling, elicitation, roots, ping) during this request. */
   childRequest(framed: Framed<JsonRpcRequest>): void;
-  /** The answer is out (for what the lease learns from it: a tools/list). */
-  answered?(response: JsonRpcResponse): void;
 }
 
 export class ModernStream implements RequestSink {
@@ -81,9 +79,8 @@ export class ModernStream implements RequestSink {
       this.mode = 'done';
       this.res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
       this.res.end(body);
-      this.watchUnread();
+      watchUnreadAnswer(this.res, this.env);
     }
-    this.hooks.answered?.(response);
   }
 
   abandon(): void {
@@ -108,21 +105,5 @@ export class ModernStream implements RequestSink {
     this.mode = 'done';
     if (wasSse) this.connection?.end();
     else if (!this.res.headersSent && !this.res.destroyed) this.res.writeHead(202).end();
-  }
-
-  /** An unread answer is bounded like any (see PostStream). */
-  private watchUnread(): void {
-    const res = this.res;
-    const waiting = res.writableLength;
-    if (waiting === 0 || res.writableFinished || res.destroyed) return;
-    const env = this.env;
-    const outbound = new OutboundBuffer(env.limits, env.flow, env.backlog, () => {
-      env.slowClient();
-      res.destroy();
-    });
-    const done = (): void => outbound.close();
-    res.once('finish', done);
-    res.once('close', done);
-    outbound.update(waiting);
   }
 }

@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { PHASE_NAMES, type PhaseName } from '../phases/phase.js';
+import { FIXTURE_NAMES, type FixtureName } from '../targets/fixture-command.js';
 import { TARGET_NAMES, type TargetName } from '../targets/target.js';
 
 export interface BenchOptions {
@@ -13,6 +14,8 @@ export interface BenchOptions {
   out: string | undefined;
   targets: TargetName[];
   phases: PhaseName[];
+  /** The stdio servers the targets serve, each through every phase. */
+  fixtures: FixtureName[];
   /** Run mcp-sidecar under node --cpu-prof, profiles in this directory. */
   cpuProfDir: string | undefined;
   /** Keep the targets' log files even when the run passes. */
@@ -28,6 +31,9 @@ export const USAGE = `Usage: node dist/bench/run.js [options]   (npm run bench, 
                      with --quick a temp file)
   --targets <list>   comma-separated subset of: ${TARGET_NAMES.join(', ')}
   --phases <list>    comma-separated subset of: ${PHASE_NAMES.join(', ')}
+  --fixtures <list>  the stdio servers served, comma-separated subset of: ${FIXTURE_NAMES.join(', ')}
+                     (lean: bench/fixtures/bench-server.ts, no SDK; sdk: an SDK McpServer,
+                     test/fixtures/sdk-bench-server.ts; default both)
   --cpu-prof <dir>   run mcp-sidecar under node --cpu-prof; one .cpuprofile per phase and
                      round in <dir>, and a top self-time summary at the end
   --keep-logs        keep every target's log file (kept anyway when the run fails)
@@ -65,6 +71,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
         out: { type: 'string' },
         targets: { type: 'string' },
         phases: { type: 'string' },
+        fixtures: { type: 'string' },
         'cpu-prof': { type: 'string' },
         'keep-logs': { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
@@ -88,6 +95,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
       ? TARGET_NAMES.filter((name) => name !== 'mcp-sidecar-baseline' || process.env.BENCH_BASELINE_CLI !== undefined)
       : parseList('--targets', values.targets, TARGET_NAMES),
     phases: values.phases === undefined ? [...PHASE_NAMES] : parseList('--phases', values.phases, PHASE_NAMES),
+    fixtures: values.fixtures === undefined ? [...FIXTURE_NAMES] : parseList('--fixtures', values.fixtures, FIXTURE_NAMES),
     cpuProfDir: values['cpu-prof'],
     keepLogs: values['keep-logs'],
   };

@@ -112,7 +112,7 @@ async function main(): Promise<void> {
   const records = await runRounds(settings, plan, (record) => say(describeRecord(record, options.rounds)));
   const durationSeconds = (performance.now() - started) / 1000;
 
-  const report = renderReport({ records, machine, load: { start: loadStart, end: loadAverage() }, rounds: options.rounds, quick: options.quick, counts, targets: options.targets, fixtures: options.fixtures, durationSeconds });
+  const report = renderReport({ records, machine, load: { start: loadStart, end: loadAverage() }, rounds: options.rounds, quick: options.quick, counts, targets: options.targets, fixtures: options.fixtures, durationSeconds, ...(options.note === undefined ? {} : { note: options.note }) });
   const out = path.resolve(options.out ?? (options.quick ? path.join(os.tmpdir(), `mcp-sidecar-bench-${runTag}.md`) : path.join(ROOT, 'BENCHMARKS.md')));
   writeFileSync(out, report);
   say(`\nreport: ${out} (${durationSeconds.toFixed(1)} s)`);

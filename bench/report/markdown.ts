@@ -20,6 +20,8 @@ export interface ReportInput {
   targets: readonly TargetName[];
   fixtures: readonly FixtureName[];
   durationSeconds: number;
+  /** --note: one more line for the Machine table. */
+  note?: string;
 }
 
 const REFERENCES: readonly TargetName[] = ['floor', ...PEERS];
@@ -88,6 +90,7 @@ function machineSection(input: ReportInput): string[] {
     `| peers | ${versions} |`,
     `| load average (1 min) | ${input.load.start} at start, ${input.load.end} at end |`,
     `| run | ${input.quick ? 'quick (CI counts)' : 'full'}, ${input.rounds} interleaved round(s), ${Math.round(input.durationSeconds)} s |`,
+    ...(input.note === undefined ? [] : [`| note | ${input.note} |`]),
   ];
 }
 

@@ -20,6 +20,8 @@ export interface BenchOptions {
   cpuProfDir: string | undefined;
   /** Keep the targets' log files even when the run passes. */
   keepLogs: boolean;
+  /** A line for the report's Machine table (e.g. that the machine was shared while it ran). */
+  note: string | undefined;
 }
 
 export const USAGE = `Usage: node dist/bench/run.js [options]   (npm run bench, npm run bench:quick)
@@ -37,6 +39,7 @@ export const USAGE = `Usage: node dist/bench/run.js [options]   (npm run bench, 
   --cpu-prof <dir>   run mcp-sidecar under node --cpu-prof; one .cpuprofile per phase and
                      round in <dir>, and a top self-time summary at the end
   --keep-logs        keep every target's log file (kept anyway when the run fails)
+  --note <text>      a line for the report's Machine table (e.g. "shared with 8 other jobs")
   --help             this text
 
 Exit codes: 0 done, 1 a phase failed or a process was left behind, 2 bad usage.
@@ -74,6 +77,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
         fixtures: { type: 'string' },
         'cpu-prof': { type: 'string' },
         'keep-logs': { type: 'boolean', default: false },
+        note: { type: 'string' },
         help: { type: 'boolean', default: false },
       },
       strict: true,
@@ -86,6 +90,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
   if (values.help) return 'help';
   if (values['cpu-prof'] === '') throw new UsageError('--cpu-prof "": expected a directory');
   if (values.out === '') throw new UsageError('--out "": expected a file path');
+  if (values.note !== undefined && (values.note.trim() === '' || /[|\n]/.test(values.note))) throw new UsageError(`--note ${JSON.stringify(values.note)}: expected one line of text without "|"`);
   return {
     quick: values.quick,
     rounds: values.rounds === undefined ? (values.quick ? 1 : 5) : parseRounds(values.rounds),
@@ -98,5 +103,6 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
     fixtures: values.fixtures === undefined ? [...FIXTURE_NAMES] : parseList('--fixtures', values.fixtures, FIXTURE_NAMES),
     cpuProfDir: values['cpu-prof'],
     keepLogs: values['keep-logs'],
+    note: values.note,
   };
 }

@@ -9,19 +9,19 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { BENCH_FIXTURE, ROOT, SIDECAR_CLI } from './lib/paths.js';
+import { ROOT, SIDECAR_CLI } from './lib/paths.js';
 import { killTagged } from './lib/process-table.js';
 import { FULL_COUNTS, QUICK_COUNTS } from './phases/counts.js';
 import { PHASES } from './phases/registry.js';
 import { formatProfileSummary, summarizeProfile } from './profile/top-self-time.js';
 import { describeMachine, loadAverage } from './report/machine.js';
 import { renderReport } from './report/markdown.js';
-import { Summary } from './report/summary.js';
 import { checkTargets } from './report/targets.js';
 import { parseOptions, USAGE, UsageError, type BenchOptions } from './runner/options.js';
 import { failureOf, type RunRecord } from './runner/records.js';
 import { runRounds } from './runner/rounds.js';
 import type { RunSettings } from './runner/run-phase.js';
+import { FIXTURE_FILES } from './targets/fixture-command.js';
 import type { RunningTarget } from './targets/target.js';
 
 const EXIT_FAILED = 1;
@@ -46,7 +46,7 @@ function optionsOrExit(): BenchOptions {
 }
 
 function describeRecord(record: RunRecord, rounds: number): string {
-  const where = `[r${record.round + 1}/${rounds}] ${record.phase.padEnd(10)} ${record.target.padEnd(16)}`;
+  const where = `[r${record.round + 1}/${rounds}] ${record.phase.padEnd(10)} ${record.fixture.padEnd(4)} ${record.target.padEnd(16)}`;
   if (record.error !== undefined) return `${where} FAILED: ${record.error}`;
   const figures = PHASES[record.phase].metrics
     .filter((metric) => record.metrics?.[metric.key] !== undefined)
@@ -90,7 +90,7 @@ function printProfiles(records: readonly RunRecord[]): void {
 
 async function main(): Promise<void> {
   const options = optionsOrExit();
-  for (const file of [SIDECAR_CLI, BENCH_FIXTURE]) {
+  for (const file of [SIDECAR_CLI, ...options.fixtures.map((fixture) => FIXTURE_FILES[fixture])]) {
     if (!existsSync(file)) {
       say(`error: ${path.relative(ROOT, file)} is missing; run npm run build first`);
       process.exit(EXIT_FAILED);
@@ -106,17 +106,17 @@ async function main(): Promise<void> {
 
   const machine = describeMachine();
   const loadStart = loadAverage();
-  say(`bench ${runTag}: ${options.rounds} round(s) of ${options.phases.join(', ')} on ${options.targets.join(', ')}; logs in ${workDir}`);
+  say(`bench ${runTag}: ${options.rounds} round(s) of ${options.phases.join(', ')} on ${options.targets.join(', ')} serving ${options.fixtures.join(', ')}; logs in ${workDir}`);
   const started = performance.now();
-  const plan = { rounds: options.rounds, phases: options.phases, targets: options.targets, shareInstances: options.quick };
+  const plan = { rounds: options.rounds, phases: options.phases, targets: options.targets, fixtures: options.fixtures, shareInstances: options.quick };
   const records = await runRounds(settings, plan, (record) => say(describeRecord(record, options.rounds)));
   const durationSeconds = (performance.now() - started) / 1000;
 
-  const report = renderReport({ records, machine, load: { start: loadStart, end: loadAverage() }, rounds: options.rounds, quick: options.quick, counts, targets: options.targets, durationSeconds });
+  const report = renderReport({ records, machine, load: { start: loadStart, end: loadAverage() }, rounds: options.rounds, quick: options.quick, counts, targets: options.targets, fixtures: options.fixtures, durationSeconds, ...(options.note === undefined ? {} : { note: options.note }) });
   const out = path.resolve(options.out ?? (options.quick ? path.join(os.tmpdir(), `mcp-sidecar-bench-${runTag}.md`) : path.join(ROOT, 'BENCHMARKS.md')));
   writeFileSync(out, report);
   say(`\nreport: ${out} (${durationSeconds.toFixed(1)} s)`);
-  for (const check of checkTargets(new Summary(records))) say(`  ${check.status.padEnd(12)} ${check.goal}: ${check.measured}`);
+  for (const check of checkTargets(records)) say(`  ${check.status.padEnd(12)} ${check.goal}: ${check.measured}`);
   if (cpuProfDir !== undefined) printProfiles(records);
 
   const failures = records.map(failureOf).filter((failure): failure is string => failure !== undefined);

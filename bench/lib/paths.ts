@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const SIDECAR_CLI = path.join(ROOT, 'dist/src/cli/main.js');
 export const BENCH_FIXTURE = fileURLToPath(new URL('../fixtures/bench-server.js', import.meta.url));
+/** The SDK McpServer fixture, shared with the tests' fixtures. */
+export const SDK_BENCH_FIXTURE = fileURLToPath(new URL('../../test/fixtures/sdk-bench-server.js', import.meta.url));
 export const LISTEN_LOOPBACK_PRELOAD = fileURLToPath(new URL('../preload/listen-loopback.js', import.meta.url));
 
 const require = createRequire(path.join(ROOT, 'package.json'));

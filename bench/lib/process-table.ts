@@ -58,6 +58,11 @@ export function treeOf(roots: readonly number[], table = processTable()): Proces
   return found;
 }
 
+/** A process's own user plus system CPU time in clock ticks (its children not counted). */
+export function cpuTicksOf(pid: number): number | undefined {
+  return readEntry(pid)?.cpuTicks;
+}
+
 export function isAlive(pid: number): boolean {
   const entry = readEntry(pid);
   return entry !== undefined && entry.state !== 'Z';

@@ -2,9 +2,10 @@
 import { performance } from 'node:perf_hooks';
 import type { McpSession } from '../client/session.js';
 import { monotonicMicros } from '../lib/clock.js';
+import { startCpuMeter } from '../lib/cpu-meter.js';
 import { percentile } from '../lib/stats.js';
 import { withSession } from './drive.js';
-import { exceptWarm, type Phase } from './phase.js';
+import { CPU_PER_CALL, exceptWarm, type Phase } from './phase.js';
 
 const MIB = 1024 * 1024;
 
@@ -20,6 +21,7 @@ export const bigPhase: Phase = {
   metrics: [
     { key: 'mibps', label: 'throughput', unit: 'MiB/s', better: 'higher', ratios: true, digits: 1 },
     { key: 'p50', label: 'call p50', unit: 'ms', better: 'lower', ratios: false, digits: 2 },
+    CPU_PER_CALL,
   ],
   appliesTo: exceptWarm,
   run: (target, counts) =>
@@ -27,6 +29,7 @@ export const bigPhase: Phase = {
       for (let i = 0; i < counts.bigWarmup; i++) await callBig(session, counts.bigBytes);
       const latencies: number[] = [];
       const begin = monotonicMicros();
+      const cpu = startCpuMeter(target.pid);
       const start = performance.now();
       for (let i = 0; i < counts.bigCalls; i++) {
         const callStart = performance.now();
@@ -35,6 +38,6 @@ export const bigPhase: Phase = {
       }
       const seconds = (performance.now() - start) / 1000;
       const window = { start: begin, end: monotonicMicros() };
-      return { metrics: { mibps: (counts.bigCalls * counts.bigBytes) / MIB / seconds, p50: percentile(latencies, 50) }, errors: 0, window };
+      return { metrics: { mibps: (counts.bigCalls * counts.bigBytes) / MIB / seconds, p50: percentile(latencies, 50), ...cpu(counts.bigCalls) }, errors: 0, window };
     }),
 };

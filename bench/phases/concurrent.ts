@@ -6,11 +6,12 @@
 import { performance } from 'node:perf_hooks';
 import type { McpSession } from '../client/session.js';
 import { monotonicMicros } from '../lib/clock.js';
+import { startCpuMeter } from '../lib/cpu-meter.js';
 import { percentile } from '../lib/stats.js';
 import { callEcho, closeSessions, openSessions } from './drive.js';
-import { exceptWarm, type Phase, type PhaseResult } from './phase.js';
+import { CPU_PER_CALL, exceptWarm, type Phase, type PhaseResult } from './phase.js';
 
-async function drive(sessions: readonly McpSession[], inFlight: number, perSlot: number): Promise<PhaseResult> {
+async function drive(sessions: readonly McpSession[], inFlight: number, perSlot: number, pid: number | undefined): Promise<PhaseResult> {
   const latencies: number[] = [];
   let errors = 0;
   let firstError: string | undefined;
@@ -27,11 +28,12 @@ async function drive(sessions: readonly McpSession[], inFlight: number, perSlot:
     }
   };
   const begin = monotonicMicros();
+  const cpu = startCpuMeter(pid);
   const start = performance.now();
   await Promise.all(sessions.flatMap((session, s) => Array.from({ length: inFlight }, (_, m) => slot(session, s * inFlight + m))));
   const seconds = (performance.now() - start) / 1000;
   return {
-    metrics: { throughput: latencies.length / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors },
+    metrics: { throughput: latencies.length / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors, ...cpu(latencies.length) },
     errors,
     window: { start: begin, end: monotonicMicros() },
     ...(firstError === undefined ? {} : { firstError }),
@@ -48,13 +50,14 @@ export const concurrentPhase: Phase = {
     { key: 'p50', label: 'p50', unit: 'ms', better: 'lower', ratios: true, digits: 2 },
     { key: 'p99', label: 'p99', unit: 'ms', better: 'lower', ratios: false, digits: 2 },
     { key: 'errors', label: 'errors', unit: '', better: 'lower', ratios: false, digits: 0 },
+    CPU_PER_CALL,
   ],
   appliesTo: exceptWarm,
   async run(target, counts) {
     const sessions = await openSessions(target, counts.concurrentSessions);
     try {
       await Promise.all(sessions.flatMap((session) => Array.from({ length: counts.concurrentInFlight }, () => callEcho(session))));
-      return await drive(sessions, counts.concurrentInFlight, counts.concurrentPerSlot);
+      return await drive(sessions, counts.concurrentInFlight, counts.concurrentPerSlot, target.pid);
     } finally {
       await closeSessions(sessions);
     }

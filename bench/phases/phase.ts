@@ -22,6 +22,9 @@ export interface MetricSpec {
 
 export type Metrics = Record<string, number>;
 
+/** The bridge's own CPU per call over the measured part (bench/lib/cpu-meter.ts); the floor has none. */
+export const CPU_PER_CALL: MetricSpec = { key: 'cpuPerCall', label: 'bridge CPU per call', unit: 'µs', better: 'lower', ratios: true, digits: 0 };
+
 export interface PhaseResult {
   metrics: Metrics;
   /** Failed requests; a target of ours with any fails the run, a peer's are reported. */

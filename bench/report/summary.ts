@@ -1,10 +1,12 @@
 /**
- * From per-round records to what the report shows: per target the median of a figure across
- * rounds (with its spread), and ratios taken within each round, then the median of those.
+ * From per-round records to what the report shows, for one fixture: per target the median of a
+ * figure across rounds (with its spread), and ratios taken within each round, then the median of
+ * those. Figures of different fixtures are never compared with each other.
  */
 import type { PhaseName } from '../phases/phase.js';
 import { max, median, min } from '../lib/stats.js';
 import type { RunRecord } from '../runner/records.js';
+import type { FixtureName } from '../targets/fixture-command.js';
 import { PEERS, type TargetName } from '../targets/target.js';
 
 export interface Spread {
@@ -17,8 +19,8 @@ export interface Spread {
 export class Summary {
   private readonly records: readonly RunRecord[];
 
-  constructor(records: readonly RunRecord[]) {
-    this.records = records;
+  constructor(records: readonly RunRecord[], fixture: FixtureName) {
+    this.records = records.filter((record) => record.fixture === fixture);
   }
 
   /** The figure by round, for the rounds where the phase succeeded on that target. */

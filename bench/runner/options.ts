@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { PHASE_NAMES, type PhaseName } from '../phases/phase.js';
+import { FIXTURE_NAMES, type FixtureName } from '../targets/fixture-command.js';
 import { TARGET_NAMES, type TargetName } from '../targets/target.js';
 
 export interface BenchOptions {
@@ -13,10 +14,14 @@ export interface BenchOptions {
   out: string | undefined;
   targets: TargetName[];
   phases: PhaseName[];
+  /** The stdio servers the targets serve, each through every phase. */
+  fixtures: FixtureName[];
   /** Run mcp-sidecar under node --cpu-prof, profiles in this directory. */
   cpuProfDir: string | undefined;
   /** Keep the targets' log files even when the run passes. */
   keepLogs: boolean;
+  /** A line for the report's Machine table (e.g. that the machine was shared while it ran). */
+  note: string | undefined;
 }
 
 export const USAGE = `Usage: node dist/bench/run.js [options]   (npm run bench, npm run bench:quick)
@@ -28,9 +33,13 @@ export const USAGE = `Usage: node dist/bench/run.js [options]   (npm run bench, 
                      with --quick a temp file)
   --targets <list>   comma-separated subset of: ${TARGET_NAMES.join(', ')}
   --phases <list>    comma-separated subset of: ${PHASE_NAMES.join(', ')}
+  --fixtures <list>  the stdio servers served, comma-separated subset of: ${FIXTURE_NAMES.join(', ')}
+                     (lean: bench/fixtures/bench-server.ts, no SDK; sdk: an SDK McpServer,
+                     test/fixtures/sdk-bench-server.ts; default both)
   --cpu-prof <dir>   run mcp-sidecar under node --cpu-prof; one .cpuprofile per phase and
                      round in <dir>, and a top self-time summary at the end
   --keep-logs        keep every target's log file (kept anyway when the run fails)
+  --note <text>      a line for the report's Machine table (e.g. "shared with 8 other jobs")
   --help             this text
 
 Exit codes: 0 done, 1 a phase failed or a process was left behind, 2 bad usage.
@@ -65,8 +74,10 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
         out: { type: 'string' },
         targets: { type: 'string' },
         phases: { type: 'string' },
+        fixtures: { type: 'string' },
         'cpu-prof': { type: 'string' },
         'keep-logs': { type: 'boolean', default: false },
+        note: { type: 'string' },
         help: { type: 'boolean', default: false },
       },
       strict: true,
@@ -79,6 +90,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
   if (values.help) return 'help';
   if (values['cpu-prof'] === '') throw new UsageError('--cpu-prof "": expected a directory');
   if (values.out === '') throw new UsageError('--out "": expected a file path');
+  if (values.note !== undefined && (values.note.trim() === '' || /[|\n]/.test(values.note))) throw new UsageError(`--note ${JSON.stringify(values.note)}: expected one line of text without "|"`);
   return {
     quick: values.quick,
     rounds: values.rounds === undefined ? (values.quick ? 1 : 5) : parseRounds(values.rounds),
@@ -88,7 +100,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
       ? TARGET_NAMES.filter((name) => name !== 'mcp-sidecar-baseline' || process.env.BENCH_BASELINE_CLI !== undefined)
       : parseList('--targets', values.targets, TARGET_NAMES),
     phases: values.phases === undefined ? [...PHASE_NAMES] : parseList('--phases', values.phases, PHASE_NAMES),
+    fixtures: values.fixtures === undefined ? [...FIXTURE_NAMES] : parseList('--fixtures', values.fixtures, FIXTURE_NAMES),
     cpuProfDir: values['cpu-prof'],
     keepLogs: values['keep-logs'],
+    note: values.note,
   };
 }

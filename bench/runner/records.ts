@@ -1,11 +1,13 @@
 import type { Window } from '../lib/clock.js';
 import type { Metrics, PhaseName } from '../phases/phase.js';
+import type { FixtureName } from '../targets/fixture-command.js';
 import type { TargetName } from '../targets/target.js';
 
-/** One phase against one target in one round. */
+/** One phase against one target serving one fixture in one round. */
 export interface RunRecord {
   round: number;
   phase: PhaseName;
+  fixture: FixtureName;
   target: TargetName;
   /** Undefined when the phase failed. */
   metrics: Metrics | undefined;
@@ -30,7 +32,7 @@ export function isOurs(target: TargetName): boolean {
 
 /** What makes the run fail: a phase that errored, or a target of ours that lost requests or processes. */
 export function failureOf(record: RunRecord): string | undefined {
-  const where = `round ${record.round + 1}, ${record.phase}, ${record.target}`;
+  const where = `round ${record.round + 1}, ${record.phase}, ${record.fixture} fixture, ${record.target}`;
   if (record.error !== undefined) return `${where}: ${record.error}`;
   if (!isOurs(record.target)) return undefined;
   if (record.requestErrors > 0) return `${where}: ${record.requestErrors} request(s) failed, first: ${record.firstRequestError ?? '?'}`;

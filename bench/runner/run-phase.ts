@@ -11,6 +11,7 @@ import { monotonicMicros } from '../lib/clock.js';
 import { killTagged } from '../lib/process-table.js';
 import { withTimeout } from '../lib/wait.js';
 import { TARGETS } from '../targets/registry.js';
+import { fixtureCommand, type FixtureName } from '../targets/fixture-command.js';
 import type { RunningTarget, StartContext, TargetName } from '../targets/target.js';
 import type { RunRecord } from './records.js';
 
@@ -32,8 +33,8 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-function emptyRecord(round: number, phase: Phase, target: TargetName): RunRecord {
-  return { round, phase: phase.name, target, metrics: undefined, error: undefined, requestErrors: 0, firstRequestError: undefined, leftBehind: [], seconds: 0, startSeconds: 0, profile: undefined };
+function emptyRecord(round: number, phase: Phase, fixture: FixtureName, target: TargetName): RunRecord {
+  return { round, phase: phase.name, fixture, target, metrics: undefined, error: undefined, requestErrors: 0, firstRequestError: undefined, leftBehind: [], seconds: 0, startSeconds: 0, profile: undefined };
 }
 
 /**
@@ -52,23 +53,23 @@ async function start(target: TargetName, context: StartContext): Promise<Running
   }
 }
 
-export async function runPhases(settings: RunSettings, round: number, phases: readonly Phase[], target: TargetName): Promise<RunRecord[]> {
+export async function runPhases(settings: RunSettings, round: number, phases: readonly Phase[], fixture: FixtureName, target: TargetName): Promise<RunRecord[]> {
   const tag = `${settings.runTag}-${++instances}`;
-  const stem = `r${round + 1}-${phases.map((phase) => phase.name).join('+')}-${target}`;
+  const stem = `r${round + 1}-${phases.map((phase) => phase.name).join('+')}-${fixture}-${target}`;
   const cpuProfile = settings.cpuProfDir !== undefined && target.startsWith('mcp-sidecar') ? { dir: settings.cpuProfDir, name: `${stem}.cpuprofile` } : undefined;
-  const records = phases.map((phase) => emptyRecord(round, phase, target));
+  const records = phases.map((phase) => emptyRecord(round, phase, fixture, target));
   const last = records[records.length - 1] as RunRecord;
   let running: RunningTarget | undefined;
   let clock = performance.now();
   try {
-    running = await start(target, { tag, logFile: path.join(settings.workDir, `${stem}.log`), cpuProfile });
+    running = await start(target, { tag, command: fixtureCommand(fixture, tag), logFile: path.join(settings.workDir, `${stem}.log`), cpuProfile });
     settings.active.add(running);
     (records[0] as RunRecord).startSeconds = (performance.now() - clock) / 1000;
     for (const [index, phase] of phases.entries()) {
       const record = records[index] as RunRecord;
       const begin = monotonicMicros();
       try {
-        const result = await withTimeout(phase.run(running, settings.counts), settings.phaseTimeoutMs, `phase ${phase.name} on ${target}`);
+        const result = await withTimeout(phase.run(running, settings.counts), settings.phaseTimeoutMs, `phase ${phase.name} on ${target} (${fixture} fixture)`);
         if (cpuProfile) record.profile = { file: path.join(cpuProfile.dir, cpuProfile.name), window: result.window ?? { start: begin, end: monotonicMicros() } };
         record.metrics = result.metrics;
         record.requestErrors = result.errors;

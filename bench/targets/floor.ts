@@ -6,7 +6,6 @@ import { performance } from 'node:perf_hooks';
 import { PipeSession } from '../client/pipe-session.js';
 import type { McpSession } from '../client/session.js';
 import { killTagged, treeOf, type ProcessEntry } from '../lib/process-table.js';
-import { fixtureCommand } from './fixture-command.js';
 import type { ExitTiming, RunningTarget, StartContext, TargetDefinition } from './target.js';
 
 class FloorTarget implements RunningTarget {
@@ -20,7 +19,7 @@ class FloorTarget implements RunningTarget {
 
   constructor(context: StartContext) {
     this.tag = context.tag;
-    this.fixtureCommand = fixtureCommand(context.tag);
+    this.fixtureCommand = context.command;
   }
 
   async openSession(): Promise<McpSession> {

@@ -5,7 +5,6 @@
  */
 import { packageBin } from '../lib/paths.js';
 import { BridgeProcess } from './bridge-process.js';
-import { fixtureCommand } from './fixture-command.js';
 import { accepts, freePort } from './free-port.js';
 import { HttpTarget } from './http-target.js';
 import type { TargetDefinition } from './target.js';
@@ -14,7 +13,7 @@ export const mcpProxy: TargetDefinition = {
   name: 'mcp-proxy',
   describe: () => `mcp-proxy ${packageBin('mcp-proxy').version}: \`mcp-proxy --host 127.0.0.1 --port <free> -- <fixture>\` (one child shared by every session)`,
   async start(context) {
-    const command = fixtureCommand(context.tag);
+    const command = context.command;
     const port = await freePort();
     const bridge = new BridgeProcess({
       name: 'mcp-proxy',

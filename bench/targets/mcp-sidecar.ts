@@ -7,7 +7,6 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { SIDECAR_CLI } from '../lib/paths.js';
 import { BridgeProcess } from './bridge-process.js';
-import { fixtureCommand } from './fixture-command.js';
 import { HttpTarget } from './http-target.js';
 import type { RunningTarget, StartContext, TargetDefinition } from './target.js';
 
@@ -43,7 +42,7 @@ function cpuProfileArgs(context: StartContext): string[] {
 const BASELINE_CLI = process.env.BENCH_BASELINE_CLI;
 
 async function startSidecar(context: StartContext, poolMin: number, script = SIDECAR_CLI, baseline = false): Promise<RunningTarget> {
-  const command = fixtureCommand(context.tag);
+  const command = context.command;
   const name = baseline ? 'mcp-sidecar-baseline' : poolMin > 0 ? 'mcp-sidecar-warm' : 'mcp-sidecar';
   const args = ['--port', '0', ...(poolMin > 0 ? ['--pool-min', String(poolMin)] : []), '--', ...command];
   const bridge = new BridgeProcess({ name, nodeArgs: cpuProfileArgs(context), script, args, logFile: context.logFile, tag: context.tag });

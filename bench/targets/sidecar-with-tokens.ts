@@ -43,7 +43,7 @@ export interface TokenSidecarLaunch {
 /** Started and at rest (its spares loaded). Named like the target it mirrors (mcp-sidecar-warm with a pool). */
 export async function startTokenSidecar(launch: TokenSidecarLaunch): Promise<HttpTarget> {
   const name = launch.poolMin > 0 ? 'mcp-sidecar-warm' : 'mcp-sidecar';
-  const command = fixtureCommand(launch.tag);
+  const command = fixtureCommand('lean', launch.tag);
   const logFile = path.join(launch.logDir, `${launch.tag}.log`);
   // The warm pool for 2026-07-28 leases: spares spawned and initialized ahead (--lease-pool-min).
   const pool = launch.poolMin > 0 ? ['--pool-min', String(launch.poolMin), '--lease-pool-min', String(launch.poolMin)] : [];
@@ -51,7 +51,8 @@ export async function startTokenSidecar(launch: TokenSidecarLaunch): Promise<Htt
   const bridge = new BridgeProcess({ name: `${name} (auth tokens)`, nodeArgs: [], script: SIDECAR_CLI, args, logFile, tag: launch.tag });
   try {
     const url = await bridge.waitUntil(() => listeningUrl(logFile), 'its "listening" log line');
-    return await new HttpTarget(name, bridge, url, command).ready(1 + launch.poolMin);
+    // At rest: the daemon, its --pool-min spares and its --lease-pool-min initialized ones.
+    return await new HttpTarget(name, bridge, url, command).ready(1 + 2 * launch.poolMin);
   } catch (error) {
     await bridge.stop();
     throw error;

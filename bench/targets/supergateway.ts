@@ -9,7 +9,7 @@
  */
 import { LISTEN_LOOPBACK_PRELOAD, packageBin } from '../lib/paths.js';
 import { BridgeProcess } from './bridge-process.js';
-import { fixtureCommand, shellCommand } from './fixture-command.js';
+import { shellCommand } from './fixture-command.js';
 import { accepts, freePort } from './free-port.js';
 import { HttpTarget } from './http-target.js';
 import type { TargetDefinition } from './target.js';
@@ -19,7 +19,7 @@ export const supergateway: TargetDefinition = {
   describe: () =>
     `supergateway ${packageBin('supergateway').version}: \`node --import bench/preload/listen-loopback.js supergateway --stdio "<fixture>" --outputTransport streamableHttp --stateful --port <free>\` (one child per session; no host flag, so the preload binds 127.0.0.1)`,
   async start(context) {
-    const command = fixtureCommand(context.tag);
+    const command = context.command;
     const port = await freePort();
     const args = ['--stdio', shellCommand(command), '--outputTransport', 'streamableHttp', '--stateful', '--port', String(port)];
     const bridge = new BridgeProcess({

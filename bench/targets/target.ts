@@ -15,6 +15,8 @@ export const PEERS: readonly TargetName[] = ['supergateway', 'mcp-proxy'];
 export interface StartContext {
   /** On the command line of every process this instance starts, so none can be missed. */
   tag: string;
+  /** The fixture's command line (tagged) that this instance serves. */
+  command: readonly string[];
   /** The bridge's stdout and stderr go here (kept for the error message when it fails). */
   logFile: string;
   /** Run the bridge under `node --cpu-prof` (mcp-sidecar only), writing this file. */

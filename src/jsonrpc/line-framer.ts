@@ -17,6 +17,12 @@ export interface LineFramerOptions {
    * relayed as they came); `onLine` gets them decoded when this returns false.
    */
   large?: { minBytes: number; onLine(line: Buffer): boolean };
+  /**
+   * The chunks given to push() are never written to again by whoever made them (a stream's read
+   * buffers are fresh for every read): a part of a line is held as a view, not copied. Default
+   * false: a held part is copied, as a pooled buffer may be reused.
+   */
+  chunksOwned?: boolean;
 }
 
 const NEWLINE = 0x0a;
@@ -59,8 +65,8 @@ export class LineFramer {
     }
     const room = this.options.maxLineBytes - this.pendingBytes;
     if (part.length <= room) {
-      // Copy: the caller's chunk may be a slice of a pooled buffer that is reused.
-      this.keep(Buffer.from(part));
+      // Copy unless told otherwise: the caller's chunk may be a slice of a pooled buffer that is reused.
+      this.keep(this.options.chunksOwned === true ? part : Buffer.from(part));
       return;
     }
     if (this.options.mode === 'truncate') {

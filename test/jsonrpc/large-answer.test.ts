@@ -56,6 +56,27 @@ describe('scanObject', () => {
       }
     }), { seed: 17, numRuns: 500 });
   });
+
+  it('finds a quote, a backslash or a control byte at any place in a long text, whatever its alignment', () => {
+    // Long plain runs are skipped a 4-byte word at a time: every offset in the word, and every
+    // alignment of the buffer in its memory, must still see the byte that matters.
+    const plain = 'aé€😀'.repeat(9); // 1-, 2-, 3- and 4-byte characters
+    const backing = Buffer.alloc(4096);
+    for (let shift = 0; shift < 4; shift++) {
+      for (let at = 0; at <= plain.length; at++) {
+        for (const [insert, valid] of [['"', false], ['\\n', true], ['\\q', false], ['\n', false], ['\u001f', false], ['\u007f', true], ['', true]] as const) {
+          const text = `{"x":"${plain.slice(0, at)}${insert}${plain.slice(at)}","y":1}`;
+          const encoded = bytes(text);
+          const data = backing.subarray(shift, shift + encoded.length);
+          encoded.copy(data);
+          assert.equal(parses(text), valid, `table row ${JSON.stringify(insert)}`);
+          const scanned = scanObject(data);
+          assert.equal(scanned !== undefined, valid, `shift ${shift}, ${JSON.stringify(text)}`);
+          if (scanned) assert.deepEqual(scanned.members.map(({ key }) => key), ['x', 'y']);
+        }
+      }
+    }
+  });
 });
 
 describe('LargeAnswer', () => {

@@ -142,6 +142,17 @@ describe('LineFramer', () => {
     assert.deepEqual(lines, [['abc', 0]]);
   });
 
+  it('with chunksOwned, joins held views of fresh chunks into the same lines, large ones included', () => {
+    const large: Buffer[] = [];
+    const { framer: f, lines, oversize } = framer({ chunksOwned: true, maxLineBytes: 4096, large: { minBytes: 1000, onLine: (line) => large.push(line).valueOf() > 0 } });
+    const big = `{"text":"${'x'.repeat(2000)}"}`;
+    const stream = Buffer.from(`small one\n${big}\nsmall two\n${'y'.repeat(5000)}\nafter\n`);
+    for (let at = 0; at < stream.length; at += 700) f.push(Buffer.from(stream.subarray(at, at + 700)));
+    assert.deepEqual(lines, [['small one', 0], ['small two', 0], ['after', 0]]);
+    assert.deepEqual(large.map((line) => line.toString()), [big]);
+    assert.deepEqual(oversize, [5000]);
+  });
+
   it('drops an oversized line, reports its full size, and frames the next line fine', () => {
     const { framer: f, lines, oversize } = framer({ maxLineBytes: 10 });
     f.push(Buffer.from('ok\n0123456'));

@@ -44,7 +44,8 @@ async function firstRequest(daemon: Daemon, principal: Principal): Promise<numbe
 
 /** At rest: the daemon, its spares refilled and loaded, one child per lease, no CPU. */
 async function atRest(daemon: Daemon): Promise<void> {
-  const size = 1 + daemon.poolMin + daemon.leases;
+  // The daemon, its --pool-min spares, its --lease-pool-min initialized ones (as many again) and a child per lease.
+  const size = 1 + 2 * daemon.poolMin + daemon.leases;
   await settle(() => daemon.target.tree(), { size, what: `${daemon.target.name} (auth tokens) to be at rest with ${size} process(es)` });
 }
 

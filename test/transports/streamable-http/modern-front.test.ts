@@ -167,6 +167,10 @@ describe('serving 2026-07-28 requests from a 2025-era child', () => {
     assert.deepEqual(resultOf(await post(daemon.url, { method: 'tools/call', id: 32, params: { name: 'echo', arguments: { text: 'again' } } })).content, [{ type: 'text', text: 'again' }]);
   });
 
+  it('the child\'s ping during a call is answered by the daemon', async () => {
+    assert.deepEqual(resultOf(await post(daemon.url, { method: 'tools/call', id: 51, params: { name: 'ping-client', arguments: {} } })).content, [{ type: 'text', text: 'pong' }]);
+  });
+
   it('a sampling request the client did not declare: 400 -32021 naming the capability', async () => {
     const response = await post(daemon.url, { method: 'tools/call', id: 41, params: { name: 'sample', arguments: { prompt: 'hi' } } });
     const error = assertRefusal(response, 400, -32021, 'CAPABILITY_REQUIRED', 41);

@@ -51,14 +51,15 @@ describe('WebSocket close codes', () => {
   });
 
   it('4002 at --session-ttl, however busy the session is', async () => {
-    await withDaemon(['--session-ttl', '1s'], async (daemon) => {
+    // Long enough for opening the session (and its pid call) on a loaded machine, short enough to test.
+    await withDaemon(['--session-ttl', '3s'], async (daemon) => {
       const { ws, pid } = await openSession(daemon);
       let calls = 0;
       await waitFor(async () => {
         if (ws.closed || ws.ws.readyState !== ws.ws.OPEN) return true;
         await ws.request(`busy-${calls++}`, 'tools/call', { name: 'echo', arguments: { text: 'busy' } }, 2000).catch(() => undefined);
         return false;
-      }, { timeoutMs: 10_000, what: 'the ttl to end the session' });
+      }, { timeoutMs: 15_000, what: 'the ttl to end the session' });
       const closed = await ws.waitClosed();
       assert.equal(closed.code, 4002, closed.reason);
       assert.ok(calls > 1);

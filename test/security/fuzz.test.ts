@@ -234,7 +234,7 @@ describe('fuzzing the daemon over raw HTTP', () => {
   before(async () => {
     daemon = await startDaemon({
       fixture: { name: 'echo-server' },
-      args: ['--max-body', `${MAX_BODY}`, '--max-sessions', '16', '--idle-timeout-unused', '1s', '--headers-timeout', '500ms', '--receive-timeout', '500ms', '--request-timeout', '1s'],
+      args: ['--max-body', `${MAX_BODY}`, '--max-sessions', '16', '--idle-timeout-unused', '1s', '--headers-timeout', '500ms', '--receive-timeout', '500ms', '--request-timeout', '3s'],
     });
     port = Number(new URL(daemon.baseUrl).port);
     ids.own = await usedSession();
@@ -293,7 +293,7 @@ describe('fuzzing the daemon over raw HTTP', () => {
     assert.equal(health !== 'closed' && health.status, 200);
     const ping = '{"jsonrpc":"2.0","id":"h2c","method":"ping"}';
     // A session of its own: the fuzz may well have DELETEd the shared ones.
-    // Under load a cold child may miss the fuzz's 1 s --request-timeout for its initialize: try again.
+    // Under load a cold child may miss the fuzz's 3 s --request-timeout for its initialize: try again.
     const fresh = await openSession(daemon.url).catch(() => openSession(daemon.url)).catch(() => openSession(daemon.url));
     const head = ['POST /mcp HTTP/1.1', `host: 127.0.0.1:${port}`, ...Object.entries(sessionHeaders(fresh)).map(([name, value]) => `${name}: ${value}`), `content-length: ${ping.length}`, ...h2c, '', ''];
     const answer = await exchange(port, Buffer.from(head.join('\r\n') + ping), false);

@@ -209,8 +209,10 @@ describe('createJwtVerifier: the JWKS', () => {
         // Keep asking until three fetches have happened: at 0, then ≥ 200 ms later, then ≥ 400 ms after that.
         await waitFor(async () => {
           const before = local.fetches;
+          // Stamped when asked: a fetch starts then, and the delay runs from its failure, later still.
+          const askedAt = Date.now() - start;
           expectFailure(await verifier.verify(token), 'jwks-unavailable');
-          if (local.fetches > before) fetchedAt.push(Date.now() - start);
+          if (local.fetches > before) fetchedAt.push(askedAt);
           return fetchedAt.length === 3;
         }, { timeoutMs: 5000, intervalMs: 10, what: 'three fetches' });
         assert.ok(fetchedAt[1]! - fetchedAt[0]! >= 190, `first delay ${fetchedAt[1]! - fetchedAt[0]!} ms`);

@@ -167,7 +167,7 @@ describe('WebSocket close codes', () => {
   });
 
   it('drops a peer that does not answer a ping within --ws-ping-interval, and counts it', async () => {
-    await withDaemon(['--ws-ping-interval', '200ms'], async (daemon) => {
+    await withDaemon(['--ws-ping-interval', '500ms'], async (daemon) => {
       const alive = await RawWs.open(daemon);
       let pings = 0;
       alive.ws.on('ping', () => pings++);

@@ -5,13 +5,19 @@
  */
 import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
 import { request } from 'node:https';
 import path from 'node:path';
 import type { TLSSocket } from 'node:tls';
 
 const OPENSSL = '/usr/bin/openssl';
+
+/**
+ * Why the TLS tests cannot run here (no system openssl to make their certificates), or undefined.
+ * Debian's base image has it; a bare container may not: the tests then say so instead of failing.
+ */
+export const NO_OPENSSL: string | undefined = existsSync(OPENSSL) ? undefined : `${OPENSSL} is not installed (Debian package openssl): the TLS tests cannot make their certificates`;
 
 export interface Certificate {
   certPath: string;

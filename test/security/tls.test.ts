@@ -16,11 +16,11 @@ import { fixture } from '../helpers/fixtures.js';
 import { initializeBody, MCP_ACCEPT } from '../helpers/http.js';
 import { CLI, ROOT } from '../helpers/paths.js';
 import { assertNoneTagged, newTag } from '../helpers/process-table.js';
-import { httpsRequest, makeCertificate, type Certificate, type HttpsReply } from './tls-certs.js';
+import { NO_OPENSSL, httpsRequest, makeCertificate, type Certificate, type HttpsReply } from './tls-certs.js';
 
 const PROTOCOL = '2025-06-18';
 
-describe('HTTPS with --tls-cert and --tls-key', () => {
+describe('HTTPS with --tls-cert and --tls-key', { skip: NO_OPENSSL }, () => {
   let dir: string;
   let first: Certificate;
   let second: Certificate;
@@ -131,7 +131,7 @@ describe('HTTPS with --tls-cert and --tls-key', () => {
   });
 });
 
-describe('a TLS file that cannot be used at start', () => {
+describe('a TLS file that cannot be used at start', { skip: NO_OPENSSL }, () => {
   let dir: string;
   let good: Certificate;
 

@@ -53,6 +53,18 @@ function viewOf(result: { protocolVersion?: unknown; capabilities?: unknown; ser
   };
 }
 
+/**
+ * Capability sets are whatever clients send: what is learned per set is kept for this many sets at
+ * most, the oldest forgotten first (it is learned again from the next lease of that set).
+ */
+const MAX_REMEMBERED = 256;
+
+function remember<V>(map: Map<string, V>, key: string, value: V): void {
+  map.delete(key);
+  map.set(key, value);
+  if (map.size > MAX_REMEMBERED) map.delete(map.keys().next().value as string);
+}
+
 export class LeasePool {
   private readonly host: SessionHost;
   private readonly logger: Logger;
@@ -111,6 +123,7 @@ export class LeasePool {
     const live = (this.leases.get(key) ?? []).filter((lease) => lease.usable);
     if (live.length === 0) this.leases.delete(key);
     else this.leases.set(key, live);
+    if (this.leases.size > MAX_REMEMBERED) this.forgetEnded();
     let best: Lease | undefined;
     for (const lease of live) if (!best || lease.session.inFlight < best.session.inFlight) best = lease;
     if (best && best.session.inFlight < this.maxInFlight) return best;
@@ -133,12 +146,17 @@ export class LeasePool {
     return lease instanceof Lease ? lease.server : lease;
   }
 
+  /** Drops the keys whose leases have all ended (their sessions were reaped). */
+  private forgetEnded(): void {
+    for (const [key, leases] of this.leases) if (!leases.some((lease) => lease.usable)) this.leases.delete(key);
+  }
+
   private catalogOf(claim: ClientClaim): { tools?: Map<string, unknown> } {
     const key = canonical(claim.capabilities);
     let catalog = this.catalogs.get(key);
     if (!catalog) {
       catalog = {};
-      this.catalogs.set(key, catalog);
+      remember(this.catalogs, key, catalog);
     }
     return catalog;
   }
@@ -153,7 +171,7 @@ export class LeasePool {
     session.openStandalone(new LeaseStandalone(session));
     if (prepared) {
       const lease = new Lease(key, session, viewOf(prepared.result), this.catalogOf(claim));
-      this.views.set(canonical(claim.capabilities), lease.server);
+      remember(this.views, canonical(claim.capabilities), lease.server);
       this.leases.set(key, [...(this.leases.get(key) ?? []), lease]);
       session.logger.info({ principal: principal.name, childProtocolVersion: lease.server.protocolVersion, prepared: true }, 'lease opened for 2026-07-28 requests');
       return lease;
@@ -185,7 +203,7 @@ export class LeasePool {
       const notified = JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' });
       await session.forward({ kind: 'notification', message: { jsonrpc: '2.0', method: 'notifications/initialized' }, raw: notified, bytes: notified.length }, principal);
       const view = viewOf(result);
-      this.views.set(canonical(claim.capabilities), view);
+      remember(this.views, canonical(claim.capabilities), view);
       const lease = new Lease(key, session, view, this.catalogOf(claim));
       this.leases.set(key, [...(this.leases.get(key) ?? []), lease]);
       session.logger.info({ principal: principal.name, childProtocolVersion: view.protocolVersion }, 'lease opened for 2026-07-28 requests');

@@ -105,7 +105,7 @@ export const CORE_OPTIONS: readonly OptionSpec[] = [
   },
   {
     key: 'leasePoolMin', flags: '--lease-pool-min <count>', env: 'MCP_SIDECAR_LEASE_POOL_MIN',
-    description: 'spares kept initialized for 2026-07-28 clients (with the daemon as clientInfo and the capabilities it bridges): a new principal\'s first request skips the spawn and the initialize',
+    description: 'spares kept initialized for 2026-07-28 clients (with the daemon as clientInfo and no client capabilities): the first request of a new principal whose client declares none skips the spawn and the initialize',
     default: 0, defaultText: '0', accepts: 'a whole number', parse: count(0),
   },
   {

@@ -5,6 +5,7 @@
  */
 import { formatDuration } from './duration.js';
 import { CORE_OPTIONS } from './options-core.js';
+import { INPUT_OPTIONS } from './options-input.js';
 import { SECURITY_OPTIONS } from './options-security.js';
 import { STREAM_OPTIONS } from './options-streams.js';
 import { formatSize } from './size.js';
@@ -61,6 +62,10 @@ export interface SidecarConfig extends RestartPolicy {
   serverEra: 'auto' | 'legacy';
   cacheScope: 'private' | 'public';
   clientBufferBudgetBytes: number;
+  inputRequiredTimeoutMs: number;
+  maxInputRequired: number;
+  maxInputRequiredPerPrincipal: number;
+  inputRequiredKeyFile: string | undefined;
   slowClientTimeoutMs: number;
   wsPingIntervalMs: number;
   authTokensFile: string | undefined;
@@ -111,7 +116,7 @@ export interface OptionSpec {
 }
 
 /** In the order --help and the README list them. */
-export const OPTIONS: readonly OptionSpec[] = [...CORE_OPTIONS, ...STREAM_OPTIONS, ...SECURITY_OPTIONS];
+export const OPTIONS: readonly OptionSpec[] = [...CORE_OPTIONS, ...STREAM_OPTIONS, ...INPUT_OPTIONS, ...SECURITY_OPTIONS];
 
 /**
  * Applies the rules between options to a parsed config: fills what defaults to another option

@@ -171,6 +171,8 @@ export class Daemon {
 
   private async runShutdown(trigger: string): Promise<void> {
     this.lifecycle.advance('draining');
+    // A call waiting for its client's input may wait for a person: it is not let hold the drain.
+    this.sessions.heldCalls.expireAll('the daemon is shutting down');
     const registry = this.sessions.registry;
     this.logger.info({ trigger, sessions: registry.size, inFlight: registry.inFlight(), drainTimeout: formatDuration(this.config.drainTimeoutMs) }, 'draining');
     const drained = await this.drain();

@@ -64,6 +64,11 @@ export const WIRE_ERRORS = {
   METHOD_NOT_FOUND: { status: 404, code: -32601, message: 'Method not found' },
   MODERN_BATCH_REFUSED: { status: 400, code: -32600, message: 'Invalid Request: a 2026-07-28 request is sent alone, never in a batch' },
   MODERN_SESSIONLESS: { status: 405, code: -32000, message: 'Method Not Allowed: a 2026-07-28 client has no session to GET or DELETE' },
+  // Input-required bridging (session/input/): a retry that cannot resume its held call, or no room to hold one.
+  REQUEST_STATE_INVALID: { status: 400, code: -32602, message: 'Invalid params: requestState is not valid for this request' },
+  INPUT_RESPONSES_INVALID: { status: 400, code: -32602, message: 'Invalid params: inputResponses must be an object whose values are results (objects)' },
+  INPUT_REQUIRED_LIMIT: { status: 429, code: -32000, message: 'Too Many Requests: this principal holds its most calls waiting for input (--max-input-required-per-principal)' },
+  INPUT_REQUIRED_FULL: { status: 503, code: -32000, message: 'Service Unavailable: the most calls waiting for input are held (--max-input-required)' },
   // The rest answer one JSON-RPC request inside a 200 response or an SSE event, never a whole POST.
   DUPLICATE_REQUEST_ID: { status: 200, code: -32600, message: 'Invalid Request: this id is already in flight on the session' },
   CHILD_START_FAILED: { status: 200, code: -32002, message: 'The MCP server process could not be started' },

@@ -41,6 +41,9 @@ export interface MetricsSources {
   clientBufferedBytes(): number;
 }
 
+/** How a call that asked for input moved on (session/input/). */
+export type InputRequiredOutcome = 'held' | 'resumed' | 'completed' | 'expired' | 'gone' | 'refused';
+
 export class Metrics {
   readonly registry = new Registry();
   private readonly toolLabels = new Set<string>();
@@ -69,6 +72,8 @@ export class Metrics {
   private readonly overloads: Counter;
   private readonly jwksFetches: Counter<'outcome'>;
   private readonly credentialClosures: Counter<'transport' | 'cause'>;
+  private readonly inputRequiredCalls: Counter<'outcome'>;
+  private readonly inputRequiredHeld: Gauge;
   // Hot-path label children, resolved once.
   private readonly bytesIn;
   private readonly bytesOut;
@@ -128,6 +133,12 @@ export class Metrics {
     this.connectionsDropped = new Counter({ name: 'mcp_sidecar_connections_dropped_total', help: 'TCP connections dropped at accept because --max-connections were open.', registers });
     new Gauge({ name: 'mcp_sidecar_client_buffered_bytes', help: 'Bytes waiting to be read by clients, on every connection together (answers, events, frames).', registers, collect() { this.set(sources.clientBufferedBytes()); } });
     this.overloads = new Counter({ name: 'mcp_sidecar_client_buffer_overloads_total', help: 'Times the bytes waiting for clients went over --client-buffer-budget and every child was paused.', registers });
+    this.inputRequiredCalls = new Counter({
+      name: 'mcp_sidecar_input_required_total',
+      help: "2026-07-28 calls whose server asked for input: held (an input_required answer sent), resumed (a retry's requestState accepted), completed, expired (--input-required-timeout), gone (its client closed), refused (no room, or a requestState that cannot resume: see mcp_sidecar_refused_total).",
+      labelNames: ['outcome'], registers,
+    });
+    this.inputRequiredHeld = new Gauge({ name: 'mcp_sidecar_input_required_held', help: 'Calls held waiting for their client\'s input (their child kept for them).', registers });
     this.jwksFetches = new Counter({
       name: 'mcp_sidecar_jwks_fetches_total',
       help: 'Fetches of the --jwks-url key set, by outcome: ok, error (refused, not 200, not a key set) or timeout. After a failure none for 1 s doubling to 30 s; tokens meanwhile get 503 AUTH_UNAVAILABLE.',
@@ -195,6 +206,14 @@ export class Metrics {
 
   slowClientDisconnected(transport: TransportName): void {
     this.slowClients.inc({ transport });
+  }
+
+  inputRequired(outcome: InputRequiredOutcome): void {
+    this.inputRequiredCalls.inc({ outcome });
+  }
+
+  inputRequiredHeldNow(count: number): void {
+    this.inputRequiredHeld.set(count);
   }
 
   policyRefused(reason: WireErrorReason): void {

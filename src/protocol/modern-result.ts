@@ -88,6 +88,19 @@ export function completeResult(result: Record<string, unknown>, context: ModernC
   return stamped;
 }
 
+/**
+ * The answer to a call whose server asked for input (session/input/): the questions under their
+ * keys and the state the retry echoes. Never cacheable: no cache hints.
+ */
+export function inputRequiredResult(inputRequests: Record<string, unknown>, requestState: string, serverInfo: Record<string, unknown> | undefined): Record<string, unknown> {
+  return {
+    resultType: 'input_required',
+    inputRequests,
+    requestState,
+    ...(serverInfo ? { _meta: { [META.serverInfo]: serverInfo } } : {}),
+  };
+}
+
 /** The answer a modern client gets for a child's `response` (already under the client's id). */
 export function modernResponse(response: JsonRpcResponse, context: ModernContext): JsonRpcResponse {
   if (context.passthrough) return response;

@@ -24,6 +24,13 @@ export interface Pending {
   context: RequestContext | undefined;
   /** Gives back what admitting the request took (a per-principal concurrency slot). */
   release?: () => void;
+  /**
+   * Since when the request waits for its client rather than its server (held for input,
+   * session/input/): --request-timeout does not run then; --input-required-timeout does.
+   */
+  heldSince?: number;
+  /** Time spent held in earlier rounds, left out of --request-timeout. */
+  heldMs?: number;
 }
 
 /** A request's end, as metrics and the audit log see it. */
@@ -105,11 +112,22 @@ export class InFlightRequests {
     }
   }
 
-  /** Fails requests older than `timeoutMs`; returns their ids (the caller cancels them at the child). */
+  /** Marks a request as waiting for its client (true) or its server again (false). */
+  hold(id: JsonRpcId, held: boolean, now: number): void {
+    const pending = this.byId.get(id);
+    if (!pending) return;
+    if (held) pending.heldSince ??= now;
+    else if (pending.heldSince !== undefined) {
+      pending.heldMs = (pending.heldMs ?? 0) + now - pending.heldSince;
+      pending.heldSince = undefined;
+    }
+  }
+
+  /** Fails requests that waited for their server longer than `timeoutMs`; returns their ids (the caller cancels them at the child). */
   expire(now: number, timeoutMs: number): { id: JsonRpcId; pending: Pending }[] {
     const expired: { id: JsonRpcId; pending: Pending }[] = [];
     for (const [id, pending] of [...this.byId]) {
-      if (now - pending.startedAt < timeoutMs) continue;
+      if (pending.heldSince !== undefined || now - pending.startedAt - (pending.heldMs ?? 0) < timeoutMs) continue;
       this.settle(id, 'timeout', WIRE_ERRORS.REQUEST_TIMEOUT.code);
       answerWithError(pending.sink, wireError('REQUEST_TIMEOUT', id, `no answer within ${timeoutMs}ms (--request-timeout)`));
       expired.push({ id, pending });

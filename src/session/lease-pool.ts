@@ -12,6 +12,7 @@
 import type { Principal } from '../auth/principal.js';
 import type { JsonRpcRequest } from '../jsonrpc/message.js';
 import type { Logger } from '../observability/logger.js';
+import { canonicalJson } from '../protocol/canonical-json.js';
 import { META, MODERN_VERSIONS, NEWEST_LEGACY_VERSION } from '../protocol/versions.js';
 import type { ServerEra } from '../supervisor/probe-era.js';
 import { AwaitedAnswer, Lease, type ServerView } from './lease.js';
@@ -28,20 +29,17 @@ export interface ClientClaim {
 export type LeaseFailure = Refusal | { failed: string };
 
 /**
- * Client capabilities a child is initialized with beyond the client's own: those whose
- * server→client requests the daemon takes up itself (it answers, or tells the client which
- * capability it lacks), so the child asks and the daemon decides, not the child.
+ * The client capabilities a spare is initialized with ahead of any client (prepare-spare.ts): none.
+ * A child is initialized with its client's own capabilities, so a 2025-era server decides what to
+ * ask exactly as it would with that client (a well-made one does not ask for what is not declared);
+ * only a client that declares none can take such a spare.
  */
-export const BRIDGED_CAPABILITIES = { sampling: {}, elicitation: {}, roots: {} };
+export const SPARE_CAPABILITIES = {};
 
 export const DAEMON_INFO = { name: 'mcp-sidecar', version: '0.1.0' };
 
-/** JSON with sorted keys: two equal capability sets make one key. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (typeof value !== 'object' || value === null) return JSON.stringify(value);
-  return `{${Object.keys(value).sort().map((key) => `${JSON.stringify(key)}:${canonical((value as Record<string, unknown>)[key])}`).join(',')}}`;
-}
+/** Two equal capability sets make one key. */
+const canonical = canonicalJson;
 
 /** What a 2025-era child said about itself in its initialize result. */
 function viewOf(result: { protocolVersion?: unknown; capabilities?: unknown; serverInfo?: unknown; instructions?: unknown }): ServerView {
@@ -118,14 +116,15 @@ export class LeasePool {
    * A lease for `principal` and `claim`: the least busy live one with room, or a new one, opened
    * when `admit` lets the principal open a session.
    */
-  async acquire(principal: Principal, claim: ClientClaim, admit: () => Refusal | undefined): Promise<Lease | LeaseFailure> {
+  async acquire(principal: Principal, claim: ClientClaim, admit: () => Refusal | undefined, exclusive = false): Promise<Lease | LeaseFailure> {
     const key = `${principal.kind}:${principal.name}|${canonical(claim.capabilities)}`;
     const live = (this.leases.get(key) ?? []).filter((lease) => lease.usable);
     if (live.length === 0) this.leases.delete(key);
     else this.leases.set(key, live);
     if (this.leases.size > MAX_REMEMBERED) this.forgetEnded();
+    if (exclusive) return this.acquireAlone(key, live, principal, claim, admit);
     let best: Lease | undefined;
-    for (const lease of live) if (!best || lease.session.inFlight < best.session.inFlight) best = lease;
+    for (const lease of live) if (!lease.reserved && (!best || lease.session.inFlight < best.session.inFlight)) best = lease;
     if (best && best.session.inFlight < this.maxInFlight) return best;
     const pending = this.opening.get(key);
     if (pending) return pending;
@@ -134,6 +133,17 @@ export class LeasePool {
     const opened = this.open(key, principal, claim).finally(() => this.opening.delete(key));
     this.opening.set(key, opened);
     return opened;
+  }
+
+  /**
+   * A lease held by one call alone (a call that may ask its client for input: the child's
+   * questions are then surely that call's): an idle one, else a new one of its own.
+   */
+  private async acquireAlone(key: string, live: Lease[], principal: Principal, claim: ClientClaim, admit: () => Refusal | undefined): Promise<Lease | LeaseFailure> {
+    for (const lease of live) if (lease.reserve()) return lease;
+    const refused = admit();
+    if (refused) return refused;
+    return this.open(key, principal, claim, true);
   }
 
   /** What the server behind this daemon is, for clients of this capability set. */
@@ -161,17 +171,18 @@ export class LeasePool {
     return catalog;
   }
 
-  private async open(key: string, principal: Principal, claim: ClientClaim): Promise<Lease | LeaseFailure> {
+  private async open(key: string, principal: Principal, claim: ClientClaim, alone = false): Promise<Lease | LeaseFailure> {
     const modern = await this.modernServer();
-    // A client that asks nothing beyond what the daemon bridges can have a spare initialized ahead.
-    const bridged = Object.keys(claim.capabilities).every((name) => name in BRIDGED_CAPABILITIES);
-    const prepared = modern || !bridged ? undefined : this.host.openPrepared(principal);
+    // A client that declares what the spares were initialized with can have one.
+    const fits = canonical(claim.capabilities) === canonical(SPARE_CAPABILITIES);
+    const prepared = modern || !fits ? undefined : this.host.openPrepared(principal);
     const session = prepared?.session ?? this.host.open('streamable-http', principal);
     session.era = 'modern';
     session.openStandalone(new LeaseStandalone(session));
     if (prepared) {
       const lease = new Lease(key, session, viewOf(prepared.result), this.catalogOf(claim));
       remember(this.views, canonical(claim.capabilities), lease.server);
+      if (alone) lease.reserve(); // Before any other request can see it.
       this.leases.set(key, [...(this.leases.get(key) ?? []), lease]);
       session.logger.info({ principal: principal.name, childProtocolVersion: lease.server.protocolVersion, prepared: true }, 'lease opened for 2026-07-28 requests');
       return lease;
@@ -179,11 +190,12 @@ export class LeasePool {
     if (modern) {
       // A modern server needs no initialize: its requests carry what initialize said.
       const lease = new Lease(key, session, modern, this.catalogOf(claim));
+      if (alone) lease.reserve(); // Before any other request can see it.
       this.leases.set(key, [...(this.leases.get(key) ?? []), lease]);
       return lease;
     }
     const sink = new AwaitedAnswer();
-    const capabilities = { ...claim.capabilities, ...BRIDGED_CAPABILITIES };
+    const capabilities = claim.capabilities;
     const initialize: JsonRpcRequest = {
       jsonrpc: '2.0', id: 'mcp-sidecar-lease-initialize', method: 'initialize',
       params: { protocolVersion: NEWEST_LEGACY_VERSION, capabilities, clientInfo: claim.clientInfo ?? DAEMON_INFO },
@@ -205,6 +217,7 @@ export class LeasePool {
       const view = viewOf(result);
       remember(this.views, canonical(claim.capabilities), view);
       const lease = new Lease(key, session, view, this.catalogOf(claim));
+      if (alone) lease.reserve(); // Before any other request can see it.
       this.leases.set(key, [...(this.leases.get(key) ?? []), lease]);
       session.logger.info({ principal: principal.name, childProtocolVersion: view.protocolVersion }, 'lease opened for 2026-07-28 requests');
       return lease;

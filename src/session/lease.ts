@@ -45,7 +45,7 @@ function reframe<M extends Framed['message']>(framed: Framed, message: M): Frame
 }
 
 /** Carries one request's child messages back to its client's sink under the client's id and token. */
-class RewritingSink implements RequestSink {
+export class RewritingSink implements RequestSink {
   private readonly inner: RequestSink;
   private readonly clientId: JsonRpcId;
   private readonly clientToken: JsonRpcId | undefined;
@@ -66,7 +66,9 @@ class RewritingSink implements RequestSink {
       return;
     }
     const message = framed.message as JsonRpcNotification;
-    if (message.method === 'notifications/progress' && this.clientToken !== undefined) {
+    if (message.method === 'notifications/progress') {
+      // Progress under a token this client did not give (a held call's retry that asks for none) has nowhere to go.
+      if (this.clientToken === undefined) return;
       this.inner.deliver(reframe(framed, { ...message, params: { ...message.params, progressToken: this.clientToken } }));
       return;
     }
@@ -107,6 +109,8 @@ export class Lease {
    */
   readonly catalog: { tools?: Map<string, unknown> };
   private seq = 0;
+  /** Held by one call alone (a call that may ask its client for input): no other request is given it. */
+  private reservedFlag = false;
 
   constructor(key: string, session: Session, server: ServerView, catalog: { tools?: Map<string, unknown> } = {}) {
     this.key = key;
@@ -119,19 +123,42 @@ export class Lease {
     return this.session.live;
   }
 
+  get reserved(): boolean {
+    return this.reservedFlag;
+  }
+
+  /** Takes the lease for one call alone; false when it is taken or busy. */
+  reserve(): boolean {
+    if (this.reservedFlag || this.session.inFlight > 0 || !this.usable) return false;
+    this.reservedFlag = true;
+    return true;
+  }
+
+  /** The call that held the lease alone has ended: other requests may have it again. */
+  release(): void {
+    this.reservedFlag = false;
+  }
+
   /**
    * Sends a modern client's request to the child under the lease's own id; returns that id (to
    * cancel it when the client goes) with the session's verdict.
    */
   async submit(request: JsonRpcRequest, sink: RequestSink, principal: Principal, context?: RequestContext): Promise<{ childId: string; outcome: SubmitOutcome }> {
+    return this.submitTo(request, new RewritingSink(sink, request.id, progressTokenOf(request)), principal, context);
+  }
+
+  /**
+   * Sends a request whose messages `sink` takes under the lease's own id and token, rewriting them
+   * itself: a held call (session/input/held-call.ts) answers on a different client request each round.
+   */
+  async submitTo(request: JsonRpcRequest, sink: RequestSink, principal: Principal, context?: RequestContext): Promise<{ childId: string; outcome: SubmitOutcome }> {
     const childId = `${PREFIX}${++this.seq}`;
-    const clientToken = progressTokenOf(request);
-    const childToken = clientToken === undefined ? undefined : `${childId}:progress`;
+    const childToken = progressTokenOf(request) === undefined ? undefined : `${childId}:progress`;
     const params = childParams(request.params, childToken, this.server.modern !== undefined);
     const message: JsonRpcRequest = params === undefined ? { jsonrpc: '2.0', id: childId, method: request.method } : { jsonrpc: '2.0', id: childId, method: request.method, params };
     const raw = JSON.stringify(message);
     const framed: Framed<JsonRpcRequest> = { kind: 'request', message, raw, bytes: Buffer.byteLength(raw) };
-    const outcome = await this.session.submitRequest(framed, new RewritingSink(sink, request.id, clientToken), principal, context);
+    const outcome = await this.session.submitRequest(framed, sink, principal, context);
     return { childId, outcome };
   }
 

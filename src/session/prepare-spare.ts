@@ -1,12 +1,12 @@
 /**
  * Initializes a pool spare ahead of any client, for 2026-07-28 leases (--lease-pool-min): the
- * daemon's own clientInfo and the client capabilities it bridges. A lease whose client declared no
- * capability beyond those takes such a spare and skips both the spawn and the initialize; the
+ * daemon's own clientInfo and no client capabilities. A lease whose client declared none takes
+ * such a spare and skips both the spawn and the initialize; the
  * initialize and its answer are kept on the child, so a restart of the lease replays them.
  */
 import type { Framed, JsonRpcResponse } from '../jsonrpc/message.js';
 import type { ChildProcess } from '../supervisor/child-process.js';
-import { BRIDGED_CAPABILITIES, DAEMON_INFO } from './lease-pool.js';
+import { SPARE_CAPABILITIES, DAEMON_INFO } from './lease-pool.js';
 import { NEWEST_LEGACY_VERSION } from '../protocol/versions.js';
 
 const ID = 'mcp-sidecar-spare-initialize';
@@ -19,7 +19,7 @@ function frame<M extends Framed['message']>(kind: Framed['kind'], message: M): F
 export function prepareSpare(child: ChildProcess, timeoutMs: number): Promise<boolean> {
   const initialize = frame('request', {
     jsonrpc: '2.0', id: ID, method: 'initialize',
-    params: { protocolVersion: NEWEST_LEGACY_VERSION, capabilities: BRIDGED_CAPABILITIES, clientInfo: DAEMON_INFO },
+    params: { protocolVersion: NEWEST_LEGACY_VERSION, capabilities: SPARE_CAPABILITIES, clientInfo: DAEMON_INFO },
   });
   const initialized = frame('notification', { jsonrpc: '2.0', method: 'notifications/initialized' });
   const previous = child.handlers;

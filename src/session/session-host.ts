@@ -22,6 +22,7 @@ import { probeServerEra } from '../supervisor/probe-era.js';
 import { WarmPool } from '../supervisor/warm-pool.js';
 import { ClientBacklog, OVERLOAD } from './client-backlog.js';
 import { DEFAULT_HELD_LIMITS } from './held-messages.js';
+import { HeldCalls } from './input/held-calls.js';
 import { LeasePool } from './lease-pool.js';
 import { prepareSpare } from './prepare-spare.js';
 import { SessionRegistry } from './registry.js';
@@ -70,6 +71,8 @@ export class SessionHost {
   readonly backlog: ClientBacklog;
   /** Children leased to 2026-07-28 requests, by principal and capability set. */
   readonly leases: LeasePool;
+  /** 2026-07-28 calls held while their client gathers the input their server asked for. */
+  readonly heldCalls: HeldCalls;
   private principalEnv: PrincipalEnv;
   /** Per-principal session caps, settled once (session-caps.ts). */
   private readonly caps: SessionCaps;
@@ -108,6 +111,10 @@ export class SessionHost {
       },
     });
     this.leases = new LeasePool(this, logger, { maxInFlight: config.maxInFlight, initTimeoutMs: Math.min(config.requestTimeoutMs, 60_000) });
+    this.heldCalls = new HeldCalls({
+      timeoutMs: config.inputRequiredTimeoutMs, maxHeld: config.maxInputRequired,
+      maxHeldPerPrincipal: config.maxInputRequiredPerPrincipal, keyFile: config.inputRequiredKeyFile,
+    }, this.metrics);
     this.eventStoreLimits = { maxEvents: config.eventStoreMaxEvents, maxBytes: config.eventStoreMaxBytes };
     this.resumeTimeoutMs = config.resumeTimeoutMs;
     const metrics = this.metrics;

@@ -186,6 +186,11 @@ export class Session {
    * A request's client has gone (a modern client closed its response): settled as cancelled here,
    * and `notifications/cancelled` tells the child to stop. False when it was no longer in flight.
    */
+  /** A request now waits for its client's input (true), or for its server again (false): see InFlightRequests.hold. */
+  holdRequest(id: JsonRpcId, held: boolean): void {
+    this.inFlightRequests.hold(id, held, Date.now());
+  }
+
   cancelRequest(id: JsonRpcId, reason: string): boolean {
     if (!this.inFlightRequests.settle(id, 'cancelled')) return false;
     this.sendToChild({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason } });

@@ -10,28 +10,14 @@ import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { startDaemon, type TestDaemon } from '../../helpers/daemon.js';
 import { rawRequest, type RawResponse } from '../../helpers/http.js';
+import { MODERN_VERSION, modernHeaders, modernMeta, postModern, type ModernCall } from '../../helpers/modern-http.js';
 import { metricSum } from '../../helpers/metrics.js';
 import { waitFor } from '../../helpers/poll.js';
 import { TempFiles, newToken } from '../../security/auth-helpers.js';
 
-const VERSION = '2026-07-28';
-const META = { 'io.modelcontextprotocol/protocolVersion': VERSION, 'io.modelcontextprotocol/clientCapabilities': {}, 'io.modelcontextprotocol/clientInfo': { name: 't', version: '1' } };
-
-interface Call { method: string; params?: Record<string, unknown>; id?: number | string; headers?: Record<string, string>; meta?: Record<string, unknown> | null }
-
-/** The headers a 2026-07-28 client derives from its body. */
-function modernHeaders(method: string, params: Record<string, unknown> | undefined): Record<string, string> {
-  const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': VERSION, 'mcp-method': method };
-  const name = method === 'resources/read' ? params?.uri : params?.name;
-  if (typeof name === 'string') headers['mcp-name'] = name;
-  return headers;
-}
-
-function post(url: string, call: Call): Promise<RawResponse> {
-  const params = { ...call.params, ...(call.meta === null ? {} : { _meta: call.meta ?? META }) };
-  const body = JSON.stringify({ jsonrpc: '2.0', id: call.id ?? 1, method: call.method, params });
-  return rawRequest(url, { method: 'POST', headers: { ...modernHeaders(call.method, call.params), ...call.headers }, body });
-}
+const VERSION = MODERN_VERSION;
+const META = modernMeta();
+const post = postModern;
 
 function assertRefusal(response: RawResponse, status: number, code: number, reason: string, id: unknown = 1): { message: string; data: Record<string, unknown> } {
   assert.equal(response.status, status, response.text);
@@ -56,7 +42,7 @@ describe('the 2026-07-28 refusal table: nothing reaches a child', () => {
   });
   after(() => daemon.close());
 
-  const cases: Array<{ name: string; call: Call; status: number; code: number; reason: string; data?: Record<string, unknown> }> = [
+  const cases: Array<{ name: string; call: ModernCall; status: number; code: number; reason: string; data?: Record<string, unknown> }> = [
     { name: 'no _meta at all, 2026 header', call: { method: 'tools/list', meta: null }, status: 400, code: -32602, reason: 'MODERN_META_INVALID' },
     { name: '_meta without clientCapabilities', call: { method: 'tools/list', meta: { 'io.modelcontextprotocol/protocolVersion': VERSION } }, status: 400, code: -32602, reason: 'MODERN_META_INVALID' },
     { name: 'a log level that does not exist', call: { method: 'tools/list', meta: { ...META, 'io.modelcontextprotocol/logLevel': 'loud' } }, status: 400, code: -32602, reason: 'MODERN_META_INVALID' },
@@ -192,7 +178,7 @@ describe('2026-07-28 requests under admission and policy', () => {
     await daemon.close();
     files.remove();
   });
-  const as = (token: string | undefined, call: Call): Promise<RawResponse> => post(daemon.url, { ...call, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...call.headers } });
+  const as = (token: string | undefined, call: ModernCall): Promise<RawResponse> => post(daemon.url, { ...call, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...call.headers } });
 
   it('no token: 401 before anything; a foreign Host: 403', async () => {
     assert.equal((await as(undefined, { method: 'server/discover' })).status, 401);

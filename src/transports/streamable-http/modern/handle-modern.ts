@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Principal } from '../../../auth/principal.js';
-import { WIRE_ERRORS, wireError } from '../../../errors/wire.js';
+import { WIRE_ERRORS, wireError, type WireErrorReason } from '../../../errors/wire.js';
 import { sendJson, sendWireError } from '../../../http/respond.js';
 import type { Framed, JsonRpcRequest, JsonRpcResponse } from '../../../jsonrpc/message.js';
 import { contextOf } from '../../../observability/request-context.js';
@@ -16,6 +16,7 @@ import { Lease, type ServerView } from '../../../session/lease.js';
 import type { ClientClaim, LeaseFailure } from '../../../session/lease-pool.js';
 import { admissionRefusal, type TransportContext } from '../../shared/transport-context.js';
 import { checkModernRequest, checkParamHeaders, type Envelope } from './check-request.js';
+import { carryHeldCall, checkInputFields, mayAskForInput, resumeHeldCall, withoutInputFields } from './input-required.js';
 import { ModernStream } from './modern-stream.js';
 
 /** The capability a server must declare for a method to exist on it. */
@@ -56,17 +57,36 @@ export async function handleModern(req: IncomingMessage, res: ServerResponse, fr
     return sendJson(res, 200, JSON.stringify({ jsonrpc: '2.0', id: request.id, result: view.modern ?? discoverResult(view, cache) }));
   }
 
-  const lease = await leases.acquire(principal, claim, admit);
+  // A server of the revision's own answers input_required itself: its retries pass through.
+  const bridging = (await leases.modernServer()) === undefined;
+  const fields = bridging ? checkInputFields(request) : { inputResponses: undefined, requestState: undefined };
+  if ('detail' in fields) return sendWireError(res, 'INPUT_RESPONSES_INVALID', { id: request.id, detail: fields.detail });
+  if (fields.requestState !== undefined) return resumeHeldCall(res, request, checked, fields, principal, context, cache);
+  const asking = bridging && mayAskForInput(request, checked.capabilities);
+
+  const lease = await leases.acquire(principal, claim, admit, asking);
   if (!(lease instanceof Lease)) return refuse(res, request, lease);
+  if (asking) {
+    const refused = await checkServer(req, request, lease, context);
+    if (refused) {
+      lease.release();
+      return sendWireError(res, refused.reason, { id: request.id, ...(refused.detail ? { detail: refused.detail } : {}) });
+    }
+    return carryHeldCall(req, res, request, checked, lease, principal, context, cache);
+  }
+  const refused = await checkServer(req, request, lease, context);
+  if (refused) return sendWireError(res, refused.reason, { id: request.id, ...(refused.detail ? { detail: refused.detail } : {}) });
+  await carry(req, res, withoutInputFields(request), checked, lease, principal, context, cache);
+}
+
+/** What the lease's server must have for this request: the method's capability, and a tool's `Mcp-Param-*` headers. */
+async function checkServer(req: IncomingMessage, request: JsonRpcRequest, lease: Lease, context: TransportContext): Promise<{ reason: WireErrorReason; detail?: string } | undefined> {
   const capability = CAPABILITY_OF[request.method];
   if (capability && !(capability in lease.server.capabilities)) {
-    return sendWireError(res, 'METHOD_NOT_FOUND', { id: request.id, detail: `${request.method}: the server does not declare ${capability}` });
+    return { reason: 'METHOD_NOT_FOUND', detail: `${request.method}: the server does not declare ${capability}` };
   }
-  if (request.method === 'tools/call') {
-    const badHeader = await checkToolHeaders(req, request, lease, context);
-    if (badHeader) return sendWireError(res, badHeader.reason, { id: request.id, ...(badHeader.detail ? { detail: badHeader.detail } : {}) });
-  }
-  await carry(req, res, request, checked, lease, principal, context, cache);
+  if (request.method === 'tools/call') return checkToolHeaders(req, request, lease, context);
+  return undefined;
 }
 
 async function carry(req: IncomingMessage, res: ServerResponse, request: JsonRpcRequest, envelope: Envelope, lease: Lease, principal: Principal, context: TransportContext, cache: CacheHints): Promise<void> {
@@ -93,11 +113,11 @@ async function carry(req: IncomingMessage, res: ServerResponse, request: JsonRpc
 }
 
 /**
- * The child asked its client something while serving this request. Its ping the daemon answers;
+ * The child asked its client something while serving a request that cannot ask for input (a
+ * held call takes its child's questions itself: input-required.ts). Its ping the daemon answers;
  * a question whose capability the request did not declare ends the request with
- * CAPABILITY_REQUIRED (and the call is cancelled at the child); one it did declare needs
- * input-required bridging, which this front does not do yet: the child hears that its client
- * cannot answer.
+ * CAPABILITY_REQUIRED (and the call is cancelled at the child); one it did declare, on a method
+ * the revision gives no input_required (tools/list, say), the child hears its client cannot answer.
  */
 function answerChild(asked: Framed<JsonRpcRequest>, stream: ModernStream, request: JsonRpcRequest, envelope: Envelope, lease: Lease): boolean {
   const { id, method } = asked.message;

@@ -69,7 +69,7 @@ export class ModernStream implements RequestSink {
    * An answer the daemon makes itself (a refusal found while the request ran), in the 2026 shape;
    * `status` is used when nothing was sent yet (an SSE stream already said 200).
    */
-  answer(response: JsonRpcResponse, status = 200): void {
+  answer(response: JsonRpcResponse, status = 200, headers: Record<string, string | number> = {}): void {
     if (this.mode === 'done') return;
     const body = JSON.stringify(response);
     if (this.mode === 'sse') {
@@ -77,7 +77,7 @@ export class ModernStream implements RequestSink {
       this.finish();
     } else {
       this.mode = 'done';
-      this.res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+      this.res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
       this.res.end(body);
       watchUnreadAnswer(this.res, this.env);
     }

@@ -99,6 +99,7 @@ export class HeldCall implements RequestSink {
   private finalAnswer: Framed | undefined;
   /** Counted against the limits since its first input_required answer. */
   admitted = false;
+  private released = false;
 
   constructor(lease: Lease, request: JsonRpcRequest, digest: string, principal: Principal, leg: Leg, host: HeldCallHost, logger: Logger) {
     this.lease = lease;
@@ -133,7 +134,10 @@ export class HeldCall implements RequestSink {
     if (framed.kind === 'request') return this.childAsked(framed as Framed<JsonRpcRequest>);
     if (framed.kind === 'response') {
       if (!this.legSink) {
-        this.finalAnswer = framed; // Nobody to take it now: the retry gets it.
+        // Nobody to take it now: the retry gets it. The child is done with this call: others may have it.
+        this.finalAnswer = framed;
+        this.asked.clear(); // Its questions died with its call.
+        this.releaseLease();
         return;
       }
       this.legSink.deliver(framed);
@@ -277,6 +281,13 @@ export class HeldCall implements RequestSink {
     this.asked.clear();
   }
 
+  /** Once: another call may hold the lease by the time this one ends. */
+  private releaseLease(): void {
+    if (this.released) return;
+    this.released = true;
+    this.lease.release();
+  }
+
   private cancel(reason: string): void {
     if (this.childId !== undefined) this.lease.cancel(this.childId, reason);
   }
@@ -288,7 +299,7 @@ export class HeldCall implements RequestSink {
     clearTimeout(this.expiry);
     this.leg = undefined;
     this.legSink = undefined;
-    this.lease.release();
+    this.releaseLease();
     this.host.ended(this, outcome);
     if (this.rounds > 0 || outcome !== 'completed') {
       this.logger.info({ heldCall: this.id, method: this.method, ...(this.tool ? { tool: this.tool } : {}), principal: this.principal.name, rounds: this.rounds, outcome, durationMs: Date.now() - this.startedAt },

@@ -257,6 +257,31 @@ describe('held calls are bounded: a timeout, and limits per principal and in all
   });
 });
 
+describe('a held call whose child dies while it waits', () => {
+  let daemon: TestDaemon;
+  before(async () => {
+    daemon = await startDaemon({ fixture: { name: 'echo-server' } });
+  });
+  after(() => daemon.close());
+
+  it('the retry gets the error the call ended with, and the child is not held for it', async () => {
+    const meta = modernMeta({ elicitation: { form: {} } });
+    const ask = (id: number, extra: Record<string, unknown> = {}) => postModern(daemon.url, { id, meta, method: 'tools/call', params: { name: 'ask', arguments: {}, ...extra } });
+    const first = inputRequired(await ask(1));
+    const [child] = listProcesses().filter((info) => info.cmdline.includes(daemon.tag) && info.ppid === daemon.pid);
+    assert.ok(child, 'the leased child');
+    process.kill(child.pid, 'SIGKILL');
+    await waitFor(async () => (await metricSum(daemon.baseUrl, 'mcp_sidecar_child_exits_total')) >= 1, { what: 'the child\'s exit' });
+    const retry = await ask(2, { inputResponses: { [Object.keys(first.inputRequests)[0] as string]: accept({ answer: 'late' }) }, requestState: first.requestState });
+    assert.equal(retry.status, 200, retry.text);
+    assert.equal(bodyOf(retry).error?.data.reason, 'CHILD_EXITED', retry.text);
+    assert.equal(await metricSum(daemon.baseUrl, 'mcp_sidecar_input_required_held'), 0);
+    // The lease (restarted by its policy) serves the next call of this client.
+    const again = inputRequired(await ask(3));
+    assert.equal(Object.values(again.inputRequests)[0]?.method, 'elicitation/create');
+  });
+});
+
 describe('input-required bridging with the v2 SDK client pinned to 2026-07-28', () => {
   const files = new TempFiles();
   const token = newToken('alice');

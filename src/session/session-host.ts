@@ -23,6 +23,7 @@ import { WarmPool } from '../supervisor/warm-pool.js';
 import { ClientBacklog, OVERLOAD } from './client-backlog.js';
 import { DEFAULT_HELD_LIMITS } from './held-messages.js';
 import { LeasePool } from './lease-pool.js';
+import { ListenHub } from './listen-hub.js';
 import { prepareSpare } from './prepare-spare.js';
 import { SessionRegistry } from './registry.js';
 import { Session, type RequestDone, type SessionObserver, type SessionOptions } from './session.js';
@@ -68,6 +69,8 @@ export class SessionHost {
   readonly requests: RequestPolicy;
   /** Bytes waiting for every client together, against --client-buffer-budget. */
   readonly backlog: ClientBacklog;
+  /** 2026-07-28 subscriptions/listen streams, by principal, and the changes their leases announce. */
+  readonly listens: ListenHub;
   /** Children leased to 2026-07-28 requests, by principal and capability set. */
   readonly leases: LeasePool;
   private principalEnv: PrincipalEnv;
@@ -91,6 +94,7 @@ export class SessionHost {
       childrenRssBytes: () => this.watchdog.totalBytes,
       outputPaused: () => this.countPaused(),
       clientBufferedBytes: () => this.backlog.totalBytes,
+      listenStreams: () => this.listens.size,
     });
     this.backlog = new ClientBacklog(config.clientBufferBudgetBytes, {
       changed: (overloaded, totalBytes) => {
@@ -107,6 +111,8 @@ export class SessionHost {
         }
       },
     });
+    // A principal may hold as many listen streams as sessions (listen-hub.ts).
+    this.listens = new ListenHub({ perPrincipal: this.caps.perPrincipal > 0 ? this.caps.perPrincipal : config.maxSessions, total: config.maxSessions }, Math.min(config.requestTimeoutMs, 30_000));
     this.leases = new LeasePool(this, logger, { maxInFlight: config.maxInFlight, initTimeoutMs: Math.min(config.requestTimeoutMs, 60_000) });
     this.eventStoreLimits = { maxEvents: config.eventStoreMaxEvents, maxBytes: config.eventStoreMaxBytes };
     this.resumeTimeoutMs = config.resumeTimeoutMs;

@@ -175,6 +175,7 @@ export class Daemon {
     this.sessions.heldCalls.expireAll('the daemon is shutting down');
     const registry = this.sessions.registry;
     this.logger.info({ trigger, sessions: registry.size, inFlight: registry.inFlight(), drainTimeout: formatDuration(this.config.drainTimeoutMs) }, 'draining');
+    this.sessions.listens.endAll(); // Each listen stream gets its complete response: the subscription ended, not the network.
     const drained = await this.drain();
     this.lifecycle.advance('stopping');
     this.logger.info({ drained, inFlight: registry.inFlight(), sessions: registry.size }, 'stopping children');

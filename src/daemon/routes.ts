@@ -44,7 +44,7 @@ export function admitted(admission: Admission, path: string, methods: readonly s
 export function transportRoutes(context: TransportContext, admission: Admission, webSocket: WebSocketEndpoint | undefined): Route[] {
   const { config } = context;
   const routes: Route[] = [];
-  if (config.path !== false) routes.push(admitted(admission, config.path, ['GET', 'POST', 'DELETE'], (req, res) => handleStreamableHttp(req, res, context)));
+  if (config.path !== false) routes.push(admitted(admission, config.path, ['GET', 'POST', 'DELETE'], (req, res, _principal, credential) => handleStreamableHttp(req, res, context, credential)));
   if (config.ssePath !== false) {
     const messagesPath = config.messagesPath;
     routes.push(admitted(admission, config.ssePath, ['GET'], (req, res, _principal, credential) => handleLegacyStream(req, res, context, messagesPath, credential)));

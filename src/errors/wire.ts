@@ -62,6 +62,8 @@ export const WIRE_ERRORS = {
   CAPABILITY_REQUIRED: { status: 400, code: -32021, message: 'Missing required client capability' },
   PROTOCOL_VERSION_UNSUPPORTED: { status: 400, code: -32022, message: 'Unsupported protocol version' },
   METHOD_NOT_FOUND: { status: 404, code: -32601, message: 'Method not found' },
+  LISTEN_FILTER_INVALID: { status: 400, code: -32602, message: 'Invalid params: subscriptions/listen needs params.notifications, an object whose toolsListChanged, promptsListChanged and resourcesListChanged are booleans and resourceSubscriptions an array of strings, each optional' },
+  LISTEN_LIMIT: { status: 429, code: -32000, message: 'Too Many Requests: this principal holds its most subscriptions/listen streams (as many as its sessions: --max-sessions-per-principal)' },
   MODERN_BATCH_REFUSED: { status: 400, code: -32600, message: 'Invalid Request: a 2026-07-28 request is sent alone, never in a batch' },
   MODERN_SESSIONLESS: { status: 405, code: -32000, message: 'Method Not Allowed: a 2026-07-28 client has no session to GET or DELETE' },
   // Input-required bridging (session/input/): a retry that cannot resume its held call, or no room to hold one.

@@ -39,6 +39,8 @@ export interface MetricsSources {
   outputPaused(): number;
   /** Bytes waiting on every client connection together (--client-buffer-budget). */
   clientBufferedBytes(): number;
+  /** Open 2026-07-28 subscriptions/listen streams. */
+  listenStreams(): number;
 }
 
 /** How a call that asked for input moved on (session/input/). */
@@ -69,6 +71,7 @@ export class Metrics {
   private readonly streamsAbandonedTotal: Counter;
   private readonly policyRefusals: Counter<'reason'>;
   private readonly connectionsDropped: Counter;
+  private readonly listenNotifications: Counter<'method'>;
   private readonly overloads: Counter;
   private readonly jwksFetches: Counter<'outcome'>;
   private readonly credentialClosures: Counter<'transport' | 'cause'>;
@@ -151,6 +154,13 @@ export class Metrics {
       labelNames: ['transport', 'cause'],
       registers,
     });
+    new Gauge({ name: 'mcp_sidecar_listen_streams_open', help: 'Open 2026-07-28 subscriptions/listen streams.', registers, collect() { this.set(sources.listenStreams()); } });
+    this.listenNotifications = new Counter({
+      name: 'mcp_sidecar_listen_notifications_total',
+      help: 'Change notifications written to subscriptions/listen streams, by method (list_changed of tools, prompts, resources; resources/updated); one per stream.',
+      labelNames: ['method'],
+      registers,
+    });
     for (const transport of TRANSPORTS) this.slowClients.labels(transport);
     this.resumptions.labels('complete');
     this.resumptions.labels('incomplete');
@@ -230,6 +240,11 @@ export class Metrics {
 
   credentialEnded(transport: TransportName, cause: CredentialEnd): void {
     this.credentialClosures.inc({ transport, cause });
+  }
+
+  /** `method` is one of the four change notifications (protocol/subscriptions.ts): a bounded label. */
+  listenNotificationDelivered(method: string): void {
+    this.child(this.listenNotifications, method).inc();
   }
 
   connectionDropped(): void {

@@ -10,6 +10,7 @@ export const MODERN_METHODS: ReadonlySet<string> = new Set([
   'resources/list', 'resources/templates/list', 'resources/read',
   'prompts/list', 'prompts/get',
   'completion/complete',
+  'subscriptions/listen',
 ]);
 
 /** Notifications a modern client may send (cancellation is a closed response, not a message). */

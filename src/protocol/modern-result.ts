@@ -53,23 +53,12 @@ function withoutRemoved(method: string, result: Record<string, unknown>): Record
 
 /**
  * A server's capabilities as a 2026-07-28 client may rely on them through this front: `tasks` is
- * gone (an extension now), and list-change and resource-subscription notifications are not offered,
- * because they reach a modern client only through `subscriptions/listen`, which the front does not
- * serve yet (a client that saw `listChanged` would open one and wait).
+ * gone (an extension now). `listChanged` and `subscribe` stay as the server declared them: its
+ * list changes and resource updates reach a modern client on `subscriptions/listen` streams.
  */
 export function modernCapabilities(capabilities: Record<string, unknown>): Record<string, unknown> {
   const kept: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(capabilities)) {
-    if (name === 'tasks') continue;
-    if (typeof value !== 'object' || value === null) {
-      kept[name] = value;
-      continue;
-    }
-    const copy = { ...value } as Record<string, unknown>;
-    delete copy.listChanged;
-    delete copy.subscribe;
-    kept[name] = copy;
-  }
+  for (const [name, value] of Object.entries(capabilities)) if (name !== 'tasks') kept[name] = value;
   return kept;
 }
 

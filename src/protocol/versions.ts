@@ -23,6 +23,8 @@ export const META = {
   clientInfo: 'io.modelcontextprotocol/clientInfo',
   logLevel: 'io.modelcontextprotocol/logLevel',
   serverInfo: 'io.modelcontextprotocol/serverInfo',
+  /** On every message of a subscriptions/listen stream: the id of the listen request. */
+  subscriptionId: 'io.modelcontextprotocol/subscriptionId',
 } as const;
 
 const legacy = new Set<string>(LEGACY_VERSIONS);

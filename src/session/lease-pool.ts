@@ -178,7 +178,7 @@ export class LeasePool {
     const prepared = modern || !fits ? undefined : this.host.openPrepared(principal);
     const session = prepared?.session ?? this.host.open('streamable-http', principal);
     session.era = 'modern';
-    session.openStandalone(new LeaseStandalone(session));
+    session.openStandalone(new LeaseStandalone(session, this.host.listens));
     if (prepared) {
       const lease = new Lease(key, session, viewOf(prepared.result), this.catalogOf(claim));
       remember(this.views, canonical(claim.capabilities), lease.server);

@@ -24,6 +24,7 @@ import { ClientBacklog, OVERLOAD } from './client-backlog.js';
 import { DEFAULT_HELD_LIMITS } from './held-messages.js';
 import { HeldCalls } from './input/held-calls.js';
 import { LeasePool } from './lease-pool.js';
+import { ListenHub } from './listen-hub.js';
 import { prepareSpare } from './prepare-spare.js';
 import { SessionRegistry } from './registry.js';
 import { Session, type RequestDone, type SessionObserver, type SessionOptions } from './session.js';
@@ -69,6 +70,8 @@ export class SessionHost {
   readonly requests: RequestPolicy;
   /** Bytes waiting for every client together, against --client-buffer-budget. */
   readonly backlog: ClientBacklog;
+  /** 2026-07-28 subscriptions/listen streams, by principal, and the changes their leases announce. */
+  readonly listens: ListenHub;
   /** Children leased to 2026-07-28 requests, by principal and capability set. */
   readonly leases: LeasePool;
   /** 2026-07-28 calls held while their client gathers the input their server asked for. */
@@ -94,6 +97,7 @@ export class SessionHost {
       childrenRssBytes: () => this.watchdog.totalBytes,
       outputPaused: () => this.countPaused(),
       clientBufferedBytes: () => this.backlog.totalBytes,
+      listenStreams: () => this.listens.size,
     });
     this.backlog = new ClientBacklog(config.clientBufferBudgetBytes, {
       changed: (overloaded, totalBytes) => {
@@ -110,6 +114,8 @@ export class SessionHost {
         }
       },
     });
+    // A principal may hold as many listen streams as sessions (listen-hub.ts).
+    this.listens = new ListenHub({ perPrincipal: this.caps.perPrincipal > 0 ? this.caps.perPrincipal : config.maxSessions, total: config.maxSessions }, Math.min(config.requestTimeoutMs, 30_000));
     this.leases = new LeasePool(this, logger, { maxInFlight: config.maxInFlight, initTimeoutMs: Math.min(config.requestTimeoutMs, 60_000) });
     this.heldCalls = new HeldCalls({
       timeoutMs: config.inputRequiredTimeoutMs, maxHeld: config.maxInputRequired,

@@ -10,6 +10,7 @@
 import type { Principal } from '../auth/principal.js';
 import type { Framed, JsonRpcId, JsonRpcNotification, JsonRpcRequest, JsonRpcResponse } from '../jsonrpc/message.js';
 import { isToolError } from '../jsonrpc/large-answer.js';
+import { isChangeNotification } from '../protocol/subscriptions.js';
 import { progressTokenOf } from '../jsonrpc/message.js';
 import type { Logger } from '../observability/logger.js';
 import type { TransportName } from '../observability/metrics.js';
@@ -69,6 +70,8 @@ export class Session {
   readonly flow: Backpressure;
   private readonly hooks: SessionHooks;
   private state: State = 'running';
+  /** subscriptions/listen streams pinning this lease's child: while one is open it is not idle. */
+  private pins = 0;
   private readonly liveness = new Liveness();
   private readonly gate = new WriteGate();
 
@@ -101,6 +104,26 @@ export class Session {
 
   get hasOpenStream(): boolean {
     return this.streams.hasOpenStream;
+  }
+
+  /** Open subscriptions/listen streams pinning this session's child. */
+  get listens(): number {
+    return this.pins;
+  }
+
+  /**
+   * Keeps the session from being reaped as idle or unused while a subscriptions/listen stream
+   * watches through its child; returns the unpin (idempotent), from which the idle clock starts again.
+   */
+  pin(): () => void {
+    this.pins++;
+    let pinned = true;
+    return () => {
+      if (!pinned) return;
+      pinned = false;
+      this.pins--;
+      this.lastActivityAt = Date.now();
+    };
   }
 
   /**
@@ -232,7 +255,7 @@ export class Session {
 
   isIdle(now: number, idleTimeoutMs: number): boolean {
     // A client's open GET stream keeps its session; a lease's stream is the daemon's own (lease-standalone.ts).
-    const held = !this.options.connectionBound && this.era === 'legacy' && this.hasOpenStream;
+    const held = this.pins > 0 || (!this.options.connectionBound && this.era === 'legacy' && this.hasOpenStream);
     return this.inFlightRequests.size === 0 && !held && now - this.lastActivityAt >= idleTimeoutMs;
   }
 
@@ -242,7 +265,7 @@ export class Session {
    */
   isUnused(now: number, unusedMs: number): boolean {
     const since = this.initializedAt ?? (this.options.connectionBound ? this.createdAt : undefined);
-    if (since === undefined) return false;
+    if (since === undefined || this.pins > 0) return false;
     return this.requestsAfterInitialize === 0 && this.inFlightRequests.size === 0 && now - since >= unusedMs;
   }
 
@@ -352,7 +375,10 @@ export class Session {
       if (!this.internal.settle(response.id, response)) this.onChildResponse(framed as Framed<JsonRpcResponse>);
       return;
     }
-    this.streams.route(framed, streamFor(this.inFlightRequests, this.streams.standalone, framed));
+    // A lease's list changes and resource updates belong to no request: its standalone sink takes
+    // them to the principal's listen streams (lease-standalone.ts), whichever call caused them.
+    const change = this.era === 'modern' && framed.kind === 'notification' && isChangeNotification((framed.message as JsonRpcNotification).method);
+    this.streams.route(framed, change ? this.streams.standalone : streamFor(this.inFlightRequests, this.streams.standalone, framed));
   }
 
   private onChildResponse(framed: Framed<JsonRpcResponse>): void {

@@ -44,6 +44,7 @@ function sessionStatus(session: Session, now: number): object {
     droppedMessages: session.streams.dropped,
     protocolVersion: session.protocolVersion,
     era: session.era,
+    listens: session.listens,
     stderr: session.child.stderr.tail().slice(-STDERR_LINES),
   };
 }

@@ -41,10 +41,12 @@ export class SseConnection {
     return !this.ended && !this.res.destroyed;
   }
 
-  write(chunk: string): void {
-    if (!this.open) return;
-    this.res.write(chunk);
+  /** False when the chunk was not written, or waits over the socket's own high-water mark (`drain` follows). */
+  write(chunk: string): boolean {
+    if (!this.open) return false;
+    const flushed = this.res.write(chunk);
     this.outbound.update(this.res.writableLength);
+    return flushed;
   }
 
   end(): void {

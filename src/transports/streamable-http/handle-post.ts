@@ -4,6 +4,7 @@
  * request never leaves a process behind.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { NO_CREDENTIAL, type Credential } from '../../auth/credential.js';
 import type { Principal } from '../../auth/principal.js';
 import { principalOf } from '../../auth/request-principal.js';
 import { wireError } from '../../errors/wire.js';
@@ -16,11 +17,13 @@ import { admissionRefusal, findSession, type TransportContext } from '../shared/
 import { batchRefusal, handleBatch } from './handle-batch.js';
 import { eraOf } from './modern/classify.js';
 import { handleModern } from './modern/handle-modern.js';
+import { handleListen, isListen } from './modern/listen.js';
 import { PostStream } from './post-stream.js';
 import { streamsOf } from './session-streams.js';
 import { checkContentType, checkPostAccept, checkProtocolVersion, sessionIdOf } from './validate.js';
 
-export async function handlePost(req: IncomingMessage, res: ServerResponse, context: TransportContext): Promise<void> {
+/** `credential` is what the request was admitted with: a long-lived answer (a listen stream) ends with it. */
+export async function handlePost(req: IncomingMessage, res: ServerResponse, context: TransportContext, credential: Credential = NO_CREDENTIAL): Promise<void> {
   const refused = checkPostAccept(req.headers) ?? checkContentType(req.headers);
   if (refused) return sendWireError(res, refused);
 
@@ -28,6 +31,7 @@ export async function handlePost(req: IncomingMessage, res: ServerResponse, cont
   if (!framed) return;
   const era = eraOf(req.headers, framed);
   if (era === 'modern-batch') return sendWireError(res, 'MODERN_BATCH_REFUSED');
+  if (era === 'modern' && isListen(framed as Framed)) return handleListen(req, res, framed as Framed, principalOf(req), context, credential);
   if (era === 'modern') return handleModern(req, res, framed as Framed, principalOf(req), context);
   const badBatch = framed.kind === 'batch' ? batchRefusal(framed.items) : undefined;
   if (badBatch) return sendWireError(res, badBatch.reason, { detail: badBatch.detail });

@@ -38,7 +38,7 @@ import { bearer, newToken, TempFiles } from '../security/auth-helpers.js';
 const SHIPPED = readFileSync(path.join(ROOT, 'deploy/nginx/mcp-sidecar.conf'), 'utf8');
 const NGINX = findNginx();
 const SKIP = NGINX === undefined
-  ? 'no nginx binary (/usr/sbin/nginx or on PATH): install Debian\'s nginx-light, as .ci/run does, to run the scale-out test'
+  ? 'no nginx binary (/usr/sbin/nginx or on PATH): install Debian\'s nginx (.ci/run does) to run the scale-out test'
   : false;
 const MODERN = { pin: '2026-07-28' } as const;
 
@@ -62,6 +62,8 @@ describe('real nginx with deploy/nginx/mcp-sidecar.conf in front of two daemons'
   let accessLog = '';
   let instances: Instance[] = [];
   const clients: { close(): Promise<void> }[] = [];
+  /** The daemon the stop test stopped. */
+  let stopped: Instance | undefined;
 
   const other = (instance: Instance): Instance => instances.find((candidate) => candidate !== instance) as Instance;
   const instanceNamed = (sessionId: string): Instance => {
@@ -258,6 +260,7 @@ describe('real nginx with deploy/nginx/mcp-sidecar.conf in front of two daemons'
     const deadId = onVictim.transport.sessionId ?? '';
 
     assert.equal(await victim.daemon.stop('SIGTERM'), 0, `${victim.id} drains and exits 0`);
+    stopped = victim;
 
     // The SDK 1.x client: the call fails with the HTTP status, and the transport keeps the dead
     // session id; it starts no new session by itself.
@@ -268,8 +271,10 @@ describe('real nginx with deploy/nginx/mcp-sidecar.conf in front of two daemons'
       return true;
     });
     assert.equal(onVictim.transport.sessionId, deadId);
-    const refused = await waitFor(() => nginx.accessLog(accessLog).find((line) => line.session === deadId && line.status === 404),
-      { what: `the access log to show ${deadId}'s 404` });
+    // That call's POST; the SDK's GET stream may also have come back during the drain and been
+    // refused 404 by the stopping daemon itself, whose sessions had ended.
+    const refused = await waitFor(() => nginx.accessLog(accessLog).find((line) => line.session === deadId && line.status === 404 && line.line.includes('"POST /mcp ')),
+      { what: `the access log to show ${deadId}'s POST refused 404` });
     assert.equal(refused.upstreams.at(-1), survivor.address, `${victim.id}'s backup answered: ${refused.line}`);
 
     // What an application does on that 404: connect again. nginx sends the initialize to the daemon left.
@@ -282,5 +287,13 @@ describe('real nginx with deploy/nginx/mcp-sidecar.conf in front of two daemons'
     assert.equal(ownerOfPid(survivorPid), survivor);
     assert.equal(ownerOfPid(await pidOf(modern)), survivor, 'the 2026-07-28 client carries on with the daemon left');
     assert.equal(ownerOfPid(await pidOf(modern)), survivor);
+  });
+
+  it('nginx logged errors only about the daemon that stopped, and nothing worse than an error', () => {
+    assert.ok(stopped, 'the previous test stopped a daemon');
+    const lines = nginx.errorLog().split('\n');
+    assert.deepEqual(lines.filter((line) => /\[(crit|alert|emerg)\]/.test(line)), []);
+    const problems = lines.filter((line) => /\[(warn|error)\]/.test(line));
+    assert.deepEqual(problems.filter((line) => !line.includes(`upstream: "http://${stopped?.address ?? ''}/`)), []);
   });
 });

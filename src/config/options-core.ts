@@ -1,4 +1,6 @@
 /** Options of the daemon itself: where it listens, the child it runs, supervision, observability. */
+import { hostname } from 'node:os';
+import { INSTANCE_ID, INSTANCE_ID_FORMAT, instanceIdOf } from '../session/session-id.js';
 import { RESTART_MODES } from '../supervisor/restart-policy.js';
 import { DURATION_FORMAT, parseDuration } from './duration.js';
 import { LOG_LEVELS, PATH_FORMAT, bool, count, envNames, envPairs, path, pathOrOff, port, positiveDuration, sizeOrInfinity } from './parsers.js';
@@ -60,6 +62,12 @@ export const CORE_OPTIONS: readonly OptionSpec[] = [
     description: 'server name used in logs (default: what the command runs, e.g. server-everything for npx -y @scope/server-everything; "demo" for the demo server)',
     default: undefined, defaultText: 'from the command', accepts: 'letters, digits, ., _ or -',
     parse: (raw) => (/^[\w.-]{1,64}$/.test(raw) ? raw : undefined),
+  },
+  {
+    key: 'instanceId', flags: '--instance-id <id>', env: 'MCP_SIDECAR_INSTANCE_ID',
+    description: "this daemon's name among its replicas: every session id it gives starts with it and a dot, so a proxy can send a session's requests to the daemon that holds it (deploy/nginx/)",
+    default: instanceIdOf(hostname()), defaultText: "the host name's first label", accepts: INSTANCE_ID_FORMAT,
+    parse: (raw) => (INSTANCE_ID.test(raw) ? raw : undefined),
   },
   {
     key: 'idleTimeoutMs', flags: '--idle-timeout <duration>', env: 'MCP_SIDECAR_IDLE_TIMEOUT',

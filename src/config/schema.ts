@@ -28,6 +28,7 @@ export interface SidecarConfig extends RestartPolicy {
   env: Record<string, string>;
   passEnv: string[];
   name: string | undefined;
+  instanceId: string;
   idleTimeoutMs: number;
   drainTimeoutMs: number;
   timeoutStopMs: number;

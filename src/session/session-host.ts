@@ -216,7 +216,7 @@ export class SessionHost {
    * started with them, never a warm spare started without.
    */
   open(transport: TransportName, principal: Principal, prepared?: ChildProcess): Session {
-    const id = newSessionId();
+    const id = newSessionId(this.config.instanceId);
     const logger = this.logger.child({ sessionId: id, principal: principal.name });
     const ownEnv = this.principalEnv.envFor(principal);
     const env = Object.keys(ownEnv).length > 0 ? { ...this.spec.env, ...ownEnv } : undefined;

@@ -3,10 +3,12 @@
  * option's documented default must parse back to the value the daemon actually uses.
  */
 import assert from 'node:assert/strict';
+import { hostname } from 'node:os';
 import { describe, it } from 'node:test';
 import { formatDuration, parseDuration } from '../../src/config/duration.js';
 import { defaultConfig, OPTIONS, settleConfig, type OptionSpec } from '../../src/config/schema.js';
 import { formatSize, parseSize } from '../../src/config/size.js';
+import { instanceIdOf } from '../../src/session/session-id.js';
 
 const MIN = 60_000;
 const HOUR = 3_600_000;
@@ -139,7 +141,7 @@ describe('formatSize', () => {
 
 describe('the option schema', () => {
   // Default texts that describe a behaviour rather than spell a value.
-  const DESCRIPTIVE_DEFAULTS = new Set(['none', "the daemon's", 'from the command', 'the --pool-min value', 'the first --authorization-server']);
+  const DESCRIPTIVE_DEFAULTS = new Set(['none', "the daemon's", 'from the command', 'the --pool-min value', 'the first --authorization-server', "the host name's first label"]);
 
   it('has one entry per config key, each with its own flag and MCP_SIDECAR_* variable', () => {
     const keys = OPTIONS.map((option) => option.key);
@@ -166,7 +168,9 @@ describe('the option schema', () => {
       if (!DESCRIPTIVE_DEFAULTS.has(option.defaultText)) continue;
       const value = option.default;
       // --pool-max's 0 stands for "follow --pool-min", which the CLI settles after parsing.
-      const unset = value === undefined || (typeof value === 'object' && value !== null && Object.keys(value).length === 0) || (option.key === 'poolMax' && value === 0);
+      const unset = value === undefined || (typeof value === 'object' && value !== null && Object.keys(value).length === 0) || (option.key === 'poolMax' && value === 0)
+        // --instance-id's default is this machine's: settled from the host name when the schema loads.
+        || (option.key === 'instanceId' && value === instanceIdOf(hostname()));
       assert.ok(unset, option.key);
     }
   });
@@ -208,6 +212,13 @@ describe('the option schema', () => {
     ['name', 'my-server_1.0', 'my-server_1.0'],
     ['name', 'has space', undefined],
     ['name', '', undefined],
+    ['instanceId', 'mcp-sidecar-0', 'mcp-sidecar-0'],
+    ['instanceId', 'a_B-9', 'a_B-9'],
+    ['instanceId', 'x'.repeat(63), 'x'.repeat(63)],
+    ['instanceId', 'x'.repeat(64), undefined],
+    ['instanceId', 'web1.example.com', undefined],
+    ['instanceId', 'has space', undefined],
+    ['instanceId', '', undefined],
     ['host', '0.0.0.0', '0.0.0.0'],
     ['host', '  ', undefined],
     ['idleTimeoutMs', '5parsecs', undefined],

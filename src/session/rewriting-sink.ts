@@ -7,9 +7,14 @@
 import type { Framed, JsonRpcId, JsonRpcNotification, JsonRpcResponse } from '../jsonrpc/message.js';
 import type { RequestSink } from './sink.js';
 
-/** A child message on its way back, as the client who sent the request must see it. */
+/**
+ * A child message on its way back, as the client who sent the request must see it. Its text, and
+ * so its size, are the rewritten message's (a JSON answer's Content-Length is its `bytes`), made
+ * when first asked.
+ */
 export function reframe<M extends Framed['message']>(framed: Framed, message: M): Framed<M> {
   let raw: string | undefined;
+  let bytes: number | undefined;
   return {
     kind: framed.kind,
     message,
@@ -17,7 +22,10 @@ export function reframe<M extends Framed['message']>(framed: Framed, message: M)
       raw ??= JSON.stringify(message);
       return raw;
     },
-    bytes: framed.bytes,
+    get bytes(): number {
+      bytes ??= Buffer.byteLength(this.raw);
+      return bytes;
+    },
   };
 }
 

@@ -104,6 +104,12 @@ export const CORE_OPTIONS: readonly OptionSpec[] = [
     default: 0, defaultText: 'the --pool-min value', accepts: 'a whole number', parse: count(0),
   },
   {
+    key: 'isolation', flags: '--isolation <mode>', env: 'MCP_SIDECAR_ISOLATION',
+    description: 'who shares a child: session (a child per session), principal (one per authenticated principal, shared by its sessions; carries --principal-env) or shared (one for everyone, for stateless servers whose users need no separation); ids, progress tokens and the child\'s own requests are rewritten so each message reaches only its session',
+    default: 'session', defaultText: 'session', accepts: 'session, principal or shared',
+    parse: (raw) => (raw === 'session' || raw === 'principal' || raw === 'shared' ? raw : undefined),
+  },
+  {
     key: 'leasePoolMin', flags: '--lease-pool-min <count>', env: 'MCP_SIDECAR_LEASE_POOL_MIN',
     description: 'spares kept initialized for 2026-07-28 clients (with the daemon as clientInfo and the capabilities it bridges): a new principal\'s first request skips the spawn and the initialize',
     default: 0, defaultText: '0', accepts: 'a whole number', parse: count(0),

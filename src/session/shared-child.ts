@@ -194,6 +194,8 @@ export class SharedChild implements PortOwner {
     if (response.error || typeof result?.protocolVersion !== 'string') {
       this.refused = true;
       this.logger.warn({ error: response.error }, 'shared child refused initialize (--isolation principal and shared need a server that answers initialize); its sessions end');
+      // Once the sessions waiting on it have their answer (a microtask away), nothing it holds can be served.
+      setImmediate(() => void this.child.stop('session-end'));
       return { refused: response.error ?? { code: -32603, message: 'the server answered initialize without a protocol version' } };
     }
     await this.child.write(INITIALIZED);

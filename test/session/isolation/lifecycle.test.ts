@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startDaemon, type TestDaemon } from '../../helpers/daemon.js';
 import { childPidOf, connectSseClient, connectWsClient } from '../../helpers/legacy-clients.js';
-import { sessionHeaders, rawRequest } from '../../helpers/http.js';
+import { MCP_ACCEPT, initializeBody, rawRequest, sessionHeaders } from '../../helpers/http.js';
 import { textOf } from '../../helpers/mcp-client.js';
 import { waitFor } from '../../helpers/poll.js';
 import { isAlive } from '../../helpers/process-table.js';
@@ -98,5 +98,22 @@ describe('--isolation shared: the shared child\'s life', () => {
     assert.deepEqual(fixturePids(daemon), []);
     const next = await connect();
     assert.notEqual(await pidOf(next), pid);
+  });
+});
+
+describe('--isolation shared with a server that refuses initialize', () => {
+  it('answers the client\'s initialize with the server\'s refusal at once, and stops the child', async () => {
+    const daemon = await startDaemon({ fixture: { name: 'modern-server' }, args: ['--isolation', 'shared', '--server-era', 'legacy'] });
+    try {
+      const response = await rawRequest(daemon.url, { method: 'POST', headers: { 'content-type': 'application/json', accept: MCP_ACCEPT }, body: initializeBody(1) });
+      const body = response.json as { id: number; error?: { message: string } };
+      assert.equal(body.id, 1);
+      assert.ok(body.error, response.text);
+      assert.equal(response.headers.get('mcp-session-id'), null);
+      const stopped = await daemon.waitForLog((line) => typeof line.msg === 'string' && line.msg.startsWith('child was stopped (session-end)'), 10_000, 'the refused child to be stopped');
+      await waitFor(() => !isAlive(stopped.pid as number), { what: 'the refused child to exit' });
+    } finally {
+      await daemon.close();
+    }
   });
 });

@@ -63,7 +63,7 @@ export const CORE_OPTIONS: readonly OptionSpec[] = [
   },
   {
     key: 'idleTimeoutMs', flags: '--idle-timeout <duration>', env: 'MCP_SIDECAR_IDLE_TIMEOUT',
-    description: 'end a session after this long with no client traffic, no request in flight and no open GET stream (a legacy SSE or WebSocket connection alone does not count)',
+    description: 'end a session after this long with no client traffic, no request in flight and no open GET stream (a legacy SSE or WebSocket connection alone does not count); also how long a shared child (--isolation principal or shared) outlives its last session',
     default: 30 * 60_000, defaultText: '30min', accepts: `${DURATION_FORMAT}, above zero (infinity: never)`, parse: positiveDuration,
   },
   {
@@ -116,7 +116,7 @@ export const CORE_OPTIONS: readonly OptionSpec[] = [
   },
   {
     key: 'maxSessions', flags: '--max-sessions <count>', env: 'MCP_SIDECAR_MAX_SESSIONS',
-    description: 'most live sessions (children); a new session over it gets 503 with Retry-After',
+    description: 'most live sessions (each a child, with --isolation session); a new session over it gets 503 with Retry-After',
     default: 256, defaultText: '256', accepts: 'a whole number from 1', parse: count(1),
   },
   {

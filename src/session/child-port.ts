@@ -100,14 +100,18 @@ export class ChildPort implements ChildLink {
   private askSeq = 0;
   private settleExit: (record: ExitRecord) => void = () => undefined;
 
-  constructor(owner: PortOwner, child: ChildProcess, logger: Logger) {
+  /**
+   * `quotesStderr`: whether the child's stderr may be shown to this session (in its errors and
+   * /status); not when the child serves other principals too, whose calls the lines may be about.
+   */
+  constructor(owner: PortOwner, child: ChildProcess, logger: Logger, quotesStderr: boolean) {
     this.owner = owner;
     this.child = child;
     this.pid = child.pid;
     this.startedAt = child.startedAt;
     this.logger = logger;
     this.exited = new Promise((resolve) => { this.settleExit = resolve; });
-    this.stderr = { tail: () => child.stderr.tail(), context: () => undefined };
+    this.stderr = { tail: quotesStderr ? () => child.stderr.tail() : () => [], context: () => undefined };
     this.inbox = new PortInbox(this);
   }
 

@@ -25,6 +25,8 @@ export interface IsolationOptions {
   initTimeoutMs: number;
   /** How long a shared child no session holds is kept (--idle-timeout). */
   idleTimeoutMs: number;
+  /** Authentication is on: the one child of `shared` serves several principals. */
+  authenticated: boolean;
 }
 
 /** setTimeout takes at most this; a longer idle timeout is "never" for a shared child. */
@@ -69,7 +71,9 @@ export class Isolation {
     if (!slot || !slot.current.usable) {
       const label = this.mode === 'shared' ? 'everyone' : principal.name;
       const childLogger = this.logger.child({ sharedChild: label });
-      const shared = new SharedChild(this.options.launch(principal, childLogger), label, childLogger, this.options.initTimeoutMs, {
+      // A child that serves several principals does not quote its stderr to any of them.
+      const quotesStderr = this.mode === 'principal' || !this.options.authenticated;
+      const shared = new SharedChild(this.options.launch(principal, childLogger), label, childLogger, { initTimeoutMs: this.options.initTimeoutMs, quotesStderr }, {
         unused: (unused) => this.unused(key, unused),
         exited: (gone, record) => this.exited(key, gone, record),
       });

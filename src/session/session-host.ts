@@ -116,6 +116,7 @@ export class SessionHost {
       launch: (principal, childLogger) => this.launch(childLogger, this.envOf(principal)),
       initTimeoutMs: Math.min(config.requestTimeoutMs, 60_000),
       idleTimeoutMs: config.idleTimeoutMs,
+      authenticated: authConfigured(config),
     }, logger);
     this.eventStoreLimits = { maxEvents: config.eventStoreMaxEvents, maxBytes: config.eventStoreMaxBytes };
     this.resumeTimeoutMs = config.resumeTimeoutMs;

@@ -33,6 +33,13 @@ export interface SharedChildHooks {
   exited(shared: SharedChild, record: ExitRecord): void;
 }
 
+export interface SharedChildOptions {
+  /** Bound on the daemon's initialize of the child. */
+  initTimeoutMs: number;
+  /** Its stderr may be quoted to its sessions: they are all one principal's (ChildPort). */
+  quotesStderr: boolean;
+}
+
 const INITIALIZED = JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' });
 
 export class SharedChild implements PortOwner {
@@ -46,14 +53,16 @@ export class SharedChild implements PortOwner {
   private readonly paused = new Set<ChildPort>();
   private readonly hooks: SharedChildHooks;
   private readonly ready: Promise<Readiness>;
+  private readonly quotesStderr: boolean;
   private initialized = false;
   /** Refused initialize: no new session joins it, and it goes when its last session has. */
   private refused = false;
 
-  constructor(child: ChildProcess, label: string, logger: Logger, initTimeoutMs: number, hooks: SharedChildHooks) {
+  constructor(child: ChildProcess, label: string, logger: Logger, options: SharedChildOptions, hooks: SharedChildHooks) {
     this.child = child;
     this.label = label;
     this.hooks = hooks;
+    this.quotesStderr = options.quotesStderr;
     child.bindLogger(logger);
     this.logger = child.logger;
     // A stderr line belongs to a request when that request is the only one in flight on the child.
@@ -62,7 +71,7 @@ export class SharedChild implements PortOwner {
       onMessage: (framed) => this.fromChild(framed),
       onExit: (record) => this.onExit(record),
     };
-    this.ready = this.initialize(initTimeoutMs);
+    this.ready = this.initialize(options.initTimeoutMs);
   }
 
   /** A session may join it: alive, not on its way down, not refused by its server. */
@@ -72,7 +81,7 @@ export class SharedChild implements PortOwner {
 
   /** A new session's link to the child. */
   attach(logger: Logger): ChildPort {
-    const port = new ChildPort(this, this.child, logger);
+    const port = new ChildPort(this, this.child, logger, this.quotesStderr);
     this.ports.add(port);
     return port;
   }
@@ -166,9 +175,12 @@ export class SharedChild implements PortOwner {
     return this.child.stop(reason);
   }
 
-  /** What /status shows of it. */
+  /** What /status shows of it (to operators only: its stderr may be about any principal's calls). */
   status(now: number): object {
-    return { label: this.label, pid: this.child.pid, sessions: this.ports.size, inFlight: this.calls.inFlight, ageMs: now - this.child.startedAt, rssBytes: this.child.rssBytes };
+    return {
+      label: this.label, pid: this.child.pid, sessions: this.ports.size, inFlight: this.calls.inFlight,
+      ageMs: now - this.child.startedAt, rssBytes: this.child.rssBytes, stderr: this.child.stderr.tail().slice(-5),
+    };
   }
 
   /** Writes a message the daemon makes (a cancellation, an answer in a session's place). */

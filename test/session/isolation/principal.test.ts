@@ -1,8 +1,9 @@
 /**
  * --isolation principal: one child per authenticated principal, shared by that principal's
  * sessions and never by another's; it carries the principal's --principal-env variables. A
- * 2026-07-28 request of a principal borrows its lease on that same child. --isolation shared
- * with --principal-env is refused at start, saying why.
+ * 2026-07-28 request of a principal borrows its lease on that same child. --isolation shared with
+ * authentication serves several principals on one child and quotes its stderr to none of them;
+ * with --principal-env it is refused at start, saying why.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -75,6 +76,39 @@ describe('--isolation principal', () => {
     const pid = await pidOf(alice);
     assert.equal((JSON.parse(await modernPid(daemon, tokens.alice)) as { pid: number }).pid, pid);
     assert.equal(fixturePids(daemon).length, 2);
+  });
+});
+
+describe('--isolation shared with authentication', () => {
+  const tokens = { alice: newToken('alice'), bob: newToken('bob'), ops: newToken('ops') };
+  const clients: AuthedClient[] = [];
+  let daemon: TestDaemon;
+
+  before(async () => {
+    daemon = await startDaemon({
+      fixture: { name: 'shared-server' },
+      args: ['--isolation', 'shared', '--status', '--status-operators', 'ops'],
+      env: { MCP_SIDECAR_AUTH_TOKENS: Object.entries(tokens).map(([name, token]) => `${name}:${token}`).join(',') },
+    });
+  });
+  after(async () => {
+    await closeAll(clients);
+    await daemon.close();
+  });
+
+  it('shares one child between principals, quoting its stderr to none of them but to operators', async () => {
+    const alice = await connectAs(daemon.url, tokens.alice);
+    const bob = await connectAs(daemon.url, tokens.bob);
+    clients.push(alice, bob);
+    assert.equal(await pidOf(alice), await pidOf(bob));
+    assert.equal(textOf(await alice.client.callTool({ name: 'stderr', arguments: { lines: 2 } })), 'wrote 2');
+    await daemon.waitForLog((line) => line.stream === 'stderr' && line.msg === 'stderr line 2');
+    const own = await statusOf(daemon, bearer(tokens.bob)) as unknown as { sessions: { stderr: string[] }[] };
+    assert.deepEqual(own.sessions.map((session) => session.stderr), [[]]);
+    const all = await statusOf(daemon, bearer(tokens.ops)) as unknown as { isolation: { sharedChildren: { stderr: string[] }[] } };
+    assert.deepEqual(all.isolation.sharedChildren[0]?.stderr.slice(-2), ['stderr line 1', 'stderr line 2']);
+    // Alice's crash is Bob's too; its last words are not his to read.
+    await assert.rejects(alice.client.callTool({ name: 'crash', arguments: {} }), (error: Error) => /exited with code 1/.test(error.message) && !error.message.includes('crashing now'));
   });
 });
 

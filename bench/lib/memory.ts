@@ -35,3 +35,12 @@ export function pssOf(pid: number): Pss {
 export function sumPss(pids: readonly number[]): Pss {
   return pids.map(pssOf).reduce((sum, one) => ({ pss: sum.pss + one.pss, pssAnon: sum.pssAnon + one.pssAnon }), ZERO);
 }
+
+/** Resident set size of one process (VmRSS), in KiB; zero when it is gone. */
+export function rssOf(pid: number): number {
+  try {
+    return field(readFileSync(`/proc/${pid}/status`, 'utf8'), 'VmRSS');
+  } catch {
+    return 0; // Exited while we looked.
+  }
+}

@@ -23,6 +23,10 @@ export interface Counts {
   modernRequests: number;
   /** New principals whose first 2026-07-28 request is timed, on the warm and on the cold daemon each. */
   modernPrincipals: number;
+  /** Idle sessions on one shared child (--isolation shared), for memory per session. */
+  sharedMemorySessions: number;
+  /** Sessions held at once on one shared child, one call each. */
+  sharedHeldSessions: number;
 }
 
 export const FULL_COUNTS: Counts = {
@@ -44,6 +48,8 @@ export const FULL_COUNTS: Counts = {
   modernWarmup: 300,
   modernRequests: 3000,
   modernPrincipals: 30,
+  sharedMemorySessions: 200,
+  sharedHeldSessions: 1000,
 };
 
 export const QUICK_COUNTS: Counts = {
@@ -65,4 +71,6 @@ export const QUICK_COUNTS: Counts = {
   modernWarmup: 20,
   modernRequests: 100,
   modernPrincipals: 2,
+  sharedMemorySessions: 10,
+  sharedHeldSessions: 50,
 };

@@ -16,12 +16,13 @@ const SAMPLE_GAP_MS = 100;
 const WARM_UP_SESSIONS = 2;
 const KIB_PER_MIB = 1024;
 
-interface Level {
+export interface Level {
   own: Pss | undefined;
   tree: number;
 }
 
-async function sample(target: RunningTarget, samples: number): Promise<Level> {
+/** The bridge's own PSS and its tree's, each the lowest of `samples` samples. */
+export async function sample(target: RunningTarget, samples: number): Promise<Level> {
   const own: Pss[] = [];
   const tree: number[] = [];
   for (let i = 0; i < samples; i++) {

@@ -7,7 +7,7 @@ import type { RunningTarget, TargetName } from '../targets/target.js';
 import type { Counts } from './counts.js';
 
 /** In run order; exit is last because it takes the target down. */
-export const PHASE_NAMES = ['setup', 'burst', 'sequential', 'concurrent', 'big', 'memory', 'sdk', 'modern', 'exit'] as const;
+export const PHASE_NAMES = ['setup', 'burst', 'sequential', 'concurrent', 'big', 'memory', 'sdk', 'modern', 'shared', 'exit'] as const;
 export type PhaseName = (typeof PHASE_NAMES)[number];
 
 export interface MetricSpec {

@@ -7,6 +7,7 @@ import { modernPhase } from './modern.js';
 import type { Phase, PhaseName } from './phase.js';
 import { sdkPhase } from './sdk.js';
 import { sequentialPhase } from './sequential.js';
+import { sharedPhase } from './shared.js';
 import { setupPhase } from './setup.js';
 
 /** Every phase, in run and report order. */
@@ -19,5 +20,6 @@ export const PHASES: Readonly<Record<PhaseName, Phase>> = {
   memory: memoryPhase,
   sdk: sdkPhase,
   modern: modernPhase,
+  shared: sharedPhase,
   exit: exitPhase,
 };

@@ -21,6 +21,12 @@ function check(goal: string, value: number | undefined, limit: number, direction
 // Three decimals: ×1.996 must not read as the ×2 it misses.
 const times = (value: number): string => `×${value.toFixed(value < 10 ? 3 : 1)}`;
 
+/** The fewest sessions held in a round of the shared phase (a round with an error counts nothing: the phase failed). */
+function heldInEveryRound(summary: Summary): number | undefined {
+  const held = [...summary.byRound('shared', 'held', 'mcp-sidecar').values()];
+  return held.length === 0 ? undefined : Math.min(...held);
+}
+
 export function checkTargets(records: readonly RunRecord[]): TargetCheck[] {
   const lean = new Summary(records, 'lean');
   const sdk = new Summary(records, 'sdk');
@@ -36,5 +42,8 @@ export function checkTargets(records: readonly RunRecord[]): TargetCheck[] {
     check('sdk: 1 MiB results at least 2× the better peer\'s MiB/s', sdk.ratioToBetterPeer('big', 'mibps', 'mcp-sidecar', 'higher'), 2, 'at least', (v) => `${times(v)} the better peer`),
     check('lean: 2026-07-28 sequential p50 at most 1.25× the session path\'s', lean.spread('modern', 'modernOverSession', 'mcp-sidecar')?.median, 1.25, 'at most', (v) => `${times(v)} the session path`),
     check('lean: first 2026-07-28 request of a new principal with a warm pool at most 1/10 of the cold path\'s', lean.spread('modern', 'warmOverCold', 'mcp-sidecar')?.median, 0.1, 'at most', (v) => `${times(v)} the cold path`),
+    check('lean: daemon\'s own memory at most 0.2 MiB per idle session with --isolation shared (the child counted once)', lean.spread('shared', 'ownAnonPerSession', 'mcp-sidecar')?.median, 0.2, 'at most', (v) => `${v.toFixed(3)} MiB`),
+    check('lean: 1,000 sessions held at once with --isolation shared (opened, one call each, closed; no error)', heldInEveryRound(lean), 1000, 'at least', (v) => `${v} sessions`),
+    check('sdk: 1,000 sessions held at once with --isolation shared (opened, one call each, closed; no error)', heldInEveryRound(sdk), 1000, 'at least', (v) => `${v} sessions`),
   ];
 }

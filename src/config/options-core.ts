@@ -71,7 +71,7 @@ export const CORE_OPTIONS: readonly OptionSpec[] = [
   },
   {
     key: 'idleTimeoutMs', flags: '--idle-timeout <duration>', env: 'MCP_SIDECAR_IDLE_TIMEOUT',
-    description: 'end a session after this long with no client traffic, no request in flight and no open GET stream (a legacy SSE or WebSocket connection alone does not count)',
+    description: 'end a session after this long with no client traffic, no request in flight and no open GET stream (a legacy SSE or WebSocket connection alone does not count); also how long a shared child (--isolation principal or shared) outlives its last session',
     default: 30 * 60_000, defaultText: '30min', accepts: `${DURATION_FORMAT}, above zero (infinity: never)`, parse: positiveDuration,
   },
   {
@@ -112,13 +112,19 @@ export const CORE_OPTIONS: readonly OptionSpec[] = [
     default: 0, defaultText: 'the --pool-min value', accepts: 'a whole number', parse: count(0),
   },
   {
+    key: 'isolation', flags: '--isolation <mode>', env: 'MCP_SIDECAR_ISOLATION',
+    description: 'who shares a child: session (a child per session), principal (one per authenticated principal, shared by its sessions; carries --principal-env) or shared (one for everyone, for stateless servers whose users need no separation); ids, progress tokens and the child\'s own requests are rewritten so each message reaches only its session',
+    default: 'session', defaultText: 'session', accepts: 'session, principal or shared',
+    parse: (raw) => (raw === 'session' || raw === 'principal' || raw === 'shared' ? raw : undefined),
+  },
+  {
     key: 'leasePoolMin', flags: '--lease-pool-min <count>', env: 'MCP_SIDECAR_LEASE_POOL_MIN',
     description: 'spares kept initialized for 2026-07-28 clients (with the daemon as clientInfo and no client capabilities): the first request of a new principal whose client declares none skips the spawn and the initialize',
     default: 0, defaultText: '0', accepts: 'a whole number', parse: count(0),
   },
   {
     key: 'maxSessions', flags: '--max-sessions <count>', env: 'MCP_SIDECAR_MAX_SESSIONS',
-    description: 'most live sessions (children); a new session over it gets 503 with Retry-After',
+    description: 'most live sessions (each a child, with --isolation session); a new session over it gets 503 with Retry-After',
     default: 256, defaultText: '256', accepts: 'a whole number from 1', parse: count(1),
   },
   {

@@ -38,6 +38,7 @@ export interface SidecarConfig extends RestartPolicy {
   poolMin: number;
   poolMax: number;
   leasePoolMin: number;
+  isolation: 'session' | 'principal' | 'shared';
   maxSessions: number;
   sessionTtlMs: number;
   unusedIdleTimeoutMs: number;
@@ -155,6 +156,9 @@ export function settleConfig(config: SidecarConfig): string | undefined {
   }
   if (config.resumeTimeoutMs < config.sseRetryMs) {
     return `option '--resume-timeout' value ${formatDuration(config.resumeTimeoutMs)} is below --sse-retry ${formatDuration(config.sseRetryMs)}: a client told to wait that long would find its stream gone. Expected at least ${formatDuration(config.sseRetryMs)}.`;
+  }
+  if (config.isolation === 'shared' && config.principalEnv !== undefined) {
+    return `option '--isolation' value shared cannot go with --principal-env: one child for everyone cannot carry each principal's variables. Expected --isolation principal (a child per principal, with its variables) or session.`;
   }
   if (config.metricsPort !== undefined && config.metricsPort !== 0 && config.metricsPort === config.port) {
     return `option '--metrics-port' value ${config.metricsPort} is the main port. Expected another port, or leave it unset to serve metrics on the main port.`;

@@ -8,6 +8,11 @@ import type { JsonRpcId, JsonRpcResponse } from '../jsonrpc/message.js';
 
 const PREFIX = `mcp-sidecar:${randomBytes(4).toString('hex')}:`;
 
+/** Whether `id` is one the daemon gave a request of its own (not a client's). */
+export function isDaemonRequestId(id: JsonRpcId | null): id is string {
+  return typeof id === 'string' && id.startsWith(PREFIX);
+}
+
 interface Waiting {
   resolve(response: JsonRpcResponse): void;
   reject(error: Error): void;
@@ -35,7 +40,7 @@ export class InternalRequests {
 
   /** Takes a response meant for us; false when it is a client's. */
   settle(id: JsonRpcId | null, response: JsonRpcResponse): boolean {
-    if (typeof id !== 'string' || !id.startsWith(PREFIX)) return false;
+    if (!isDaemonRequestId(id)) return false;
     const waiting = this.waiting.get(id);
     if (waiting) {
       this.waiting.delete(id);

@@ -11,10 +11,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Principal } from '../auth/principal.js';
-import type { Framed, JsonRpcId, JsonRpcNotification, JsonRpcRequest, JsonRpcResponse } from '../jsonrpc/message.js';
+import type { Framed, JsonRpcRequest, JsonRpcResponse } from '../jsonrpc/message.js';
 import { progressTokenOf } from '../jsonrpc/message.js';
 import { META, MODERN_VERSIONS } from '../protocol/versions.js';
 import type { RequestContext } from '../observability/request-context.js';
+import { RewritingSink } from './rewriting-sink.js';
 import type { Session, SubmitOutcome } from './session.js';
 import type { RequestSink } from './sink.js';
 
@@ -28,60 +29,6 @@ export interface ServerView {
   instructions: string | undefined;
   /** The server speaks 2026-07-28 itself: this is its own discover result, and nothing is translated. */
   modern?: Record<string, unknown>;
-}
-
-/** A child message on its way back, as the client who sent the request must see it. */
-function reframe<M extends Framed['message']>(framed: Framed, message: M): Framed<M> {
-  let raw: string | undefined;
-  return {
-    kind: framed.kind,
-    message,
-    get raw(): string {
-      raw ??= JSON.stringify(message);
-      return raw;
-    },
-    bytes: framed.bytes,
-  };
-}
-
-/** Carries one request's child messages back to its client's sink under the client's id and token. */
-export class RewritingSink implements RequestSink {
-  private readonly inner: RequestSink;
-  private readonly clientId: JsonRpcId;
-  private readonly clientToken: JsonRpcId | undefined;
-
-  constructor(inner: RequestSink, clientId: JsonRpcId, clientToken: JsonRpcId | undefined) {
-    this.inner = inner;
-    this.clientId = clientId;
-    this.clientToken = clientToken;
-  }
-
-  get open(): boolean {
-    return this.inner.open;
-  }
-
-  deliver(framed: Framed): void {
-    if (framed.kind === 'response') {
-      this.inner.deliver(reframe(framed, { ...(framed.message as JsonRpcResponse), id: this.clientId }));
-      return;
-    }
-    const message = framed.message as JsonRpcNotification;
-    if (message.method === 'notifications/progress') {
-      // Progress under a token this client did not give (a held call's retry that asks for none) has nowhere to go.
-      if (this.clientToken === undefined) return;
-      this.inner.deliver(reframe(framed, { ...message, params: { ...message.params, progressToken: this.clientToken } }));
-      return;
-    }
-    this.inner.deliver(framed);
-  }
-
-  abandon(): void {
-    this.inner.abandon(this.clientId);
-  }
-
-  close(reason?: Parameters<RequestSink['close']>[0], detail?: string): void {
-    this.inner.close(reason, detail);
-  }
 }
 
 /** The request's params as the child sees them: the 2026 envelope left out, the progress token the lease's. */

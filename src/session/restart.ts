@@ -6,9 +6,9 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { formatDuration } from '../config/duration.js';
-import type { ChildProcess } from '../supervisor/child-process.js';
 import type { ExitRecord } from '../supervisor/exit-record.js';
 import { admitStart, nextRestartDelay, shouldRestart } from '../supervisor/restart-policy.js';
+import type { ChildLink } from './child-link.js';
 import type { Session } from './session.js';
 
 /** Why a session ended when its child exited and was not restarted. */
@@ -38,7 +38,7 @@ export function decideRestart(session: Session, record: ExitRecord, now = Date.n
 }
 
 /** Waits `delayMs`, starts a new child, attaches it and replays the session's setup to it. */
-export async function restartChild(session: Session, delayMs: number, attach: (child: ChildProcess) => void): Promise<void> {
+export async function restartChild(session: Session, delayMs: number, attach: (child: ChildLink) => void): Promise<void> {
   if (delayMs > 0) await delay(delayMs, undefined, { ref: false });
   if (!session.live) return;
   const child = session.options.launch();

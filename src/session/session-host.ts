@@ -23,6 +23,7 @@ import { WarmPool } from '../supervisor/warm-pool.js';
 import { ClientBacklog, OVERLOAD } from './client-backlog.js';
 import { DEFAULT_HELD_LIMITS } from './held-messages.js';
 import { HeldCalls } from './input/held-calls.js';
+import { Isolation } from './isolation.js';
 import { LeasePool } from './lease-pool.js';
 import { ListenHub } from './listen-hub.js';
 import { prepareSpare } from './prepare-spare.js';
@@ -76,6 +77,8 @@ export class SessionHost {
   readonly leases: LeasePool;
   /** 2026-07-28 calls held while their client gathers the input their server asked for. */
   readonly heldCalls: HeldCalls;
+  /** Children shared by sessions (--isolation principal or shared). */
+  readonly isolation: Isolation;
   private principalEnv: PrincipalEnv;
   /** Per-principal session caps, settled once (session-caps.ts). */
   private readonly caps: SessionCaps;
@@ -121,6 +124,13 @@ export class SessionHost {
       timeoutMs: config.inputRequiredTimeoutMs, maxHeld: config.maxInputRequired,
       maxHeldPerPrincipal: config.maxInputRequiredPerPrincipal, keyFile: config.inputRequiredKeyFile,
     }, this.metrics);
+    this.isolation = new Isolation({
+      mode: config.isolation,
+      launch: (principal, childLogger) => this.launch(childLogger, this.envOf(principal)),
+      initTimeoutMs: Math.min(config.requestTimeoutMs, 60_000),
+      idleTimeoutMs: config.idleTimeoutMs,
+      authenticated: authConfigured(config),
+    }, logger);
     this.eventStoreLimits = { maxEvents: config.eventStoreMaxEvents, maxBytes: config.eventStoreMaxBytes };
     this.resumeTimeoutMs = config.resumeTimeoutMs;
     const metrics = this.metrics;
@@ -218,10 +228,12 @@ export class SessionHost {
   open(transport: TransportName, principal: Principal, prepared?: ChildProcess): Session {
     const id = newSessionId(this.config.instanceId);
     const logger = this.logger.child({ sessionId: id, principal: principal.name });
-    const ownEnv = this.principalEnv.envFor(principal);
-    const env = Object.keys(ownEnv).length > 0 ? { ...this.spec.env, ...ownEnv } : undefined;
-    const spare = prepared ?? (env ? undefined : this.pool.take());
-    const session = new Session(id, transport, principal, spare ?? this.spawn(logger, env), logger, {
+    const env = this.envOf(principal);
+    const shares = this.isolation.shares;
+    const spare = prepared ?? (env || shares ? undefined : this.pool.take());
+    // With --isolation principal or shared, the session's child is its port on a shared one.
+    const launch = shares ? () => this.isolation.attach(principal, logger) : () => this.launch(logger, env);
+    const session = new Session(id, transport, principal, spare ?? (shares ? launch() : this.spawn(logger, env)), logger, {
       onEnded: (ended, record, reason) => {
         this.registry.remove(ended);
         if (!ended.initialized && record.result !== 'shutdown' && record.result !== 'session-end') {
@@ -233,11 +245,11 @@ export class SessionHost {
       onInitialized: (initialized) => {
         this.spawnHealth.recordSuccess();
         // A freshly spawned child's start-to-initialize time tells the pool when a spare is warm.
-        if (spare === undefined && initialized.restarts === 0) {
+        if (spare === undefined && !shares && initialized.restarts === 0) {
           this.pool.observeStartup((initialized.initializedAt ?? Date.now()) - initialized.child.startedAt);
         }
       },
-    }, { ...this.sessionOptions, launch: () => this.launch(logger, env), connectionBound: CONNECTION_BOUND.has(transport) });
+    }, { ...this.sessionOptions, launch, connectionBound: CONNECTION_BOUND.has(transport) });
     if (this.backlog.overloaded) session.flow.congested(OVERLOAD);
     this.registry.add(session);
     this.metrics.sessionStarted(transport);
@@ -251,7 +263,7 @@ export class SessionHost {
    * (a spare was started without them).
    */
   openPrepared(principal: Principal): { session: Session; result: Record<string, unknown> } | undefined {
-    if (!this.preparedPool || Object.keys(this.principalEnv.envFor(principal)).length > 0) return undefined;
+    if (!this.preparedPool || this.isolation.shares || Object.keys(this.principalEnv.envFor(principal)).length > 0) return undefined;
     const child = this.preparedPool.take();
     if (!child) return undefined;
     const session = this.open('streamable-http', principal, child);
@@ -289,12 +301,13 @@ export class SessionHost {
   /** Stops the pool and every session's child; resolves when all are gone. */
   async stopAll(): Promise<void> {
     this.watchdog.stop();
-    await Promise.all([this.pool.stop(), this.preparedPool?.stop(), this.registry.endAll('shutdown')]);
+    await Promise.all([this.pool.stop(), this.preparedPool?.stop(), this.registry.endAll('shutdown'), this.isolation.stopAll()]);
   }
 
   /** Sends MCP ping to children idle for `intervalMs`; one that does not answer is stopped as hung. */
   pingIdle(now: number, intervalMs: number): void {
-    for (const session of this.registry.values()) session.pingIfIdle(now, intervalMs);
+    if (this.isolation.shares) this.isolation.pingIdle(now, intervalMs);
+    else for (const session of this.registry.values()) session.pingIfIdle(now, intervalMs);
   }
 
   /** What GET /status shows a reader who sees `scope`'s sessions (status-view.ts). */
@@ -304,6 +317,7 @@ export class SessionHost {
       sessions: this.registry.values(),
       pool: { spares: this.pool.size, min: config.poolMin, max: config.poolMax, hits: this.pool.hits, misses: this.pool.misses },
       children: Object.fromEntries(this.countChildren()),
+      ...(this.isolation.shares ? { isolation: { mode: this.isolation.mode, sharedChildren: this.isolation.status(now) } } : {}),
       memory: { childrenRssBytes: this.watchdog.totalBytes, watchdogStops: this.watchdog.stops, memoryMaxBytes: finite(config.memoryMaxBytes), memoryMaxTotalBytes: finite(config.memoryMaxTotalBytes) },
       limits: {
         maxSessions: config.maxSessions,
@@ -361,6 +375,12 @@ export class SessionHost {
       counts.set(state, (counts.get(state) ?? 0) + 1);
     }
     return counts;
+  }
+
+  /** The child environment of `principal`'s children: undefined when it has no variables of its own (--principal-env). */
+  private envOf(principal: Principal): Record<string, string> | undefined {
+    const ownEnv = this.principalEnv.envFor(principal);
+    return Object.keys(ownEnv).length > 0 ? { ...this.spec.env, ...ownEnv } : undefined;
   }
 
   private launch(logger: Logger, env: Record<string, string> | undefined): ChildProcess {

@@ -6,9 +6,9 @@ import type { Principal } from '../auth/principal.js';
 import type { RequestVerdict } from '../auth/request-policy.js';
 import type { WireErrorReason } from '../errors/wire.js';
 import type { Framed, JsonRpcResponse } from '../jsonrpc/message.js';
-import type { ChildProcess } from '../supervisor/child-process.js';
 import type { ExitRecord, StopReason } from '../supervisor/exit-record.js';
 import type { RestartPolicy } from '../supervisor/restart-policy.js';
+import type { ChildLink } from './child-link.js';
 import type { HeldMessagesLimits } from './held-messages.js';
 import type { Pending, RequestDone } from './in-flight.js';
 import type { NotRestarted } from './restart.js';
@@ -54,7 +54,7 @@ export interface SessionOptions {
   /** Bound on each replayed request of a restart. */
   replayTimeoutMs: number;
   /** A new child for this session, when its child must be replaced. */
-  launch(): ChildProcess;
+  launch(): ChildLink;
   observer: SessionObserver;
   /** Keep tools/call arguments for the audit log (--log-tool-args). */
   logToolArgs: boolean;

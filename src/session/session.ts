@@ -15,10 +15,10 @@ import { progressTokenOf } from '../jsonrpc/message.js';
 import type { Logger } from '../observability/logger.js';
 import type { TransportName } from '../observability/metrics.js';
 import type { RequestContext } from '../observability/request-context.js';
-import type { ChildProcess } from '../supervisor/child-process.js';
 import { describeExit, type ExitRecord, type StopReason } from '../supervisor/exit-record.js';
 import { wireError } from '../errors/wire.js';
 import { Backpressure } from './backpressure.js';
+import type { ChildLink } from './child-link.js';
 import { ClientStreams } from './client-streams.js';
 import { answerWithError, InFlightRequests, type Pending, type RequestDone } from './in-flight.js';
 import { InternalRequests } from './internal-requests.js';
@@ -56,7 +56,7 @@ export class Session {
   private openingCompleted = false;
   restarts = 0;
   readonly logger: Logger;
-  child: ChildProcess;
+  child: ChildLink;
   readonly recorded = new RecordedState();
   readonly internal = new InternalRequests();
   readonly inFlightRequests: InFlightRequests;
@@ -75,7 +75,7 @@ export class Session {
   private readonly liveness = new Liveness();
   private readonly gate = new WriteGate();
 
-  constructor(id: string, transport: TransportName, principal: Principal, child: ChildProcess, logger: Logger, hooks: SessionHooks, options: SessionOptions) {
+  constructor(id: string, transport: TransportName, principal: Principal, child: ChildLink, logger: Logger, hooks: SessionHooks, options: SessionOptions) {
     this.id = id;
     this.transport = transport;
     this.principal = principal;
@@ -344,7 +344,7 @@ export class Session {
     return this.child.write(raw);
   }
 
-  private attach(child: ChildProcess): void {
+  private attach(child: ChildLink): void {
     if (child !== this.child) this.flow.replaceChild(child);
     this.child = child;
     child.bindLogger(this.logger);

@@ -16,6 +16,8 @@ export interface StatusSources {
   children: Record<string, number>;
   memory: Record<string, number | 'infinity'>;
   limits: Record<string, number | 'infinity'>;
+  /** --isolation principal or shared: the mode and each shared child, counted once. */
+  isolation?: { mode: string; sharedChildren: object[] };
 }
 
 /** The last stderr lines a session shows. */
@@ -27,7 +29,8 @@ export function statusView(sources: StatusSources, scope: StatusScope, now: numb
     if (scope === 'all' || isSamePrincipal(session.principal, scope)) sessions.push(sessionStatus(session, now));
   }
   if (scope !== 'all') return { principal: scope.name, sessions, limits: sources.limits };
-  return { sessions, pool: sources.pool, children: sources.children, memory: sources.memory, limits: sources.limits };
+  const all = { sessions, pool: sources.pool, children: sources.children, memory: sources.memory, limits: sources.limits };
+  return sources.isolation ? { ...all, isolation: sources.isolation } : all;
 }
 
 function sessionStatus(session: Session, now: number): object {

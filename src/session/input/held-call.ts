@@ -19,7 +19,7 @@ import type { Framed, JsonRpcId, JsonRpcRequest, JsonRpcResponse } from '../../j
 import type { Logger } from '../../observability/logger.js';
 import type { InputRequiredOutcome } from '../../observability/metrics.js';
 import type { Lease } from '../lease.js';
-import { RewritingSink } from '../lease.js';
+import { RewritingSink } from '../rewriting-sink.js';
 import type { RequestSink } from '../sink.js';
 
 /** The client capability that lets a server send each request. */

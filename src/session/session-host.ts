@@ -10,7 +10,7 @@ import { authConfigured, type SidecarConfig } from '../config/schema.js';
 import type { WireErrorReason } from '../errors/wire.js';
 import { auditToolCall } from '../observability/audit-log.js';
 import type { Logger } from '../observability/logger.js';
-import { Metrics, type TransportName } from '../observability/metrics.js';
+import { Metrics, type ServerMetrics, type TransportName } from '../observability/metrics.js';
 import type { ConnectionEnv } from '../transports/shared/connection-env.js';
 import type { EventStoreLimits } from './event-store.js';
 import { ChildProcess, type ChildOptions, type ChildSpec } from '../supervisor/child-process.js';
@@ -46,6 +46,12 @@ function finite(value: number): number | 'infinity' {
   return value === Infinity ? 'infinity' : value;
 }
 
+/** What the daemon gives each server's host: its metrics, reported as server `server`. */
+export interface HostWiring {
+  metrics: Metrics;
+  server: string;
+}
+
 export class SessionHost {
   readonly registry = new SessionRegistry();
   readonly spawnHealth: SpawnHealth;
@@ -55,7 +61,7 @@ export class SessionHost {
   readonly watchdog: MemoryWatchdog;
   /** Every child alive: spares and those bound to sessions. */
   readonly children = new Set<ChildProcess>();
-  readonly metrics: Metrics;
+  readonly metrics: ServerMetrics;
   private readonly config: SidecarConfig;
   private readonly spec: ChildSpec;
   private readonly childOptions: ChildOptions;
@@ -75,7 +81,7 @@ export class SessionHost {
   private readonly caps: SessionCaps;
 
   /** Throws `SidecarError` when a policy file (--tool-policy, --principal-env) is bad. */
-  constructor(config: SidecarConfig, spec: ChildSpec, spawnHealth: SpawnHealth, logger: Logger) {
+  constructor(config: SidecarConfig, spec: ChildSpec, spawnHealth: SpawnHealth, logger: Logger, wiring: HostWiring = { metrics: new Metrics(), server: '' }) {
     this.config = config;
     this.spec = spec;
     this.requests = new RequestPolicy(config, logger);
@@ -83,7 +89,7 @@ export class SessionHost {
     this.spawnHealth = spawnHealth;
     this.logger = logger;
     this.caps = sessionCaps(config, authConfigured(config));
-    this.metrics = new Metrics({
+    this.metrics = wiring.metrics.forServer(wiring.server, {
       sessionsByTransport: () => this.countSessions(),
       childrenByState: () => this.countChildren(),
       poolSpares: () => this.pool.size + (this.preparedPool?.size ?? 0),
@@ -305,7 +311,7 @@ export class SessionHost {
   }
 
   private sessionObserver(): SessionObserver {
-    const metrics = (): Metrics => this.metrics;
+    const metrics = (): ServerMetrics => this.metrics;
     return {
       requestDone: (session, done) => this.requestDone(session, done),
       bytesIn: (bytes) => metrics().messageIn(bytes),

@@ -150,7 +150,7 @@ function plan(file: string, document: Document, commandLine: CommandLineSettings
   const unsettled = { ...base } as unknown as SidecarConfig;
   const daemon = base as unknown as SidecarConfig;
   const broken = settleConfig(daemon);
-  if (broken) errors.push(ruleBroken(file, [SIDECAR_SECTION], broken));
+  if (broken) return { ok: false, errors: [ruleBroken(file, [SIDECAR_SECTION], broken)] };
   const daemonChanges: string[] = [];
   if (running) {
     for (const key of DAEMON_KEYS) {

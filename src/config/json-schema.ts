@@ -70,7 +70,6 @@ export function configJsonSchema(): Schema {
   };
   return {
     $schema: 'http://json-schema.org/draft-07/schema#',
-    $id: 'https://github.com/mcp-sidecar/mcp-sidecar/docs/config.schema.json',
     title: 'mcp-sidecar config file',
     description: 'Named stdio MCP servers (mcpServers, or VS Code\'s servers), each served at /<name>/mcp, /<name>/sse and /<name>/ws, and the daemon\'s own options in sidecar. Durations and sizes are written as the flags take them ("5s", "64mb") or as JSON numbers (milliseconds for keys ending in Ms, bytes for keys ending in Bytes).',
     type: 'object',

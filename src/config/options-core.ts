@@ -110,7 +110,7 @@ export const CORE_OPTIONS: readonly OptionSpec[] = [
   },
   {
     key: 'maxSessions', scope: 'server', flags: '--max-sessions <count>', env: 'MCP_SIDECAR_MAX_SESSIONS',
-    description: 'most live sessions (children); a new session over it gets 503 with Retry-After',
+    description: 'most live sessions (children; with a config file, of each server); a new session over it gets 503 with Retry-After',
     default: 256, defaultText: '256', accepts: 'a whole number from 1', parse: count(1),
   },
   {
@@ -197,7 +197,7 @@ export const CORE_OPTIONS: readonly OptionSpec[] = [
   },
   {
     key: 'memoryMaxTotalBytes', scope: 'server', flags: '--memory-max-total <size>', env: 'MCP_SIDECAR_MEMORY_MAX_TOTAL',
-    description: 'while all children together use more than this, new sessions get 503',
+    description: 'while all children together use more than this, new sessions get 503 (with a config file: all of one server\'s children, for that server)',
     default: Infinity, defaultText: 'infinity', accepts: `${SIZE_FORMAT}, or infinity`, parse: sizeOrInfinity,
   },
   // Observability.

@@ -36,8 +36,8 @@ export const STREAM_OPTIONS: readonly OptionSpec[] = [
     default: 256 * 1024, defaultText: '256kb', accepts: `${SIZE_FORMAT}, above zero`, parse: (raw) => positive(parseSize(raw)),
   },
   {
-    key: 'clientBufferBudgetBytes', scope: 'daemon', flags: '--client-buffer-budget <size>', env: 'MCP_SIDECAR_CLIENT_BUFFER_BUDGET',
-    description: 'bytes waiting for all clients together (answers, events, frames not yet read); over it every child is paused until half is read, and every connection with bytes waiting gets the --slow-client-timeout clock',
+    key: 'clientBufferBudgetBytes', scope: 'server', flags: '--client-buffer-budget <size>', env: 'MCP_SIDECAR_CLIENT_BUFFER_BUDGET',
+    description: 'bytes waiting for all clients together (answers, events, frames not yet read; with a config file, for each server of its own); over it every child is paused until half is read, and every connection with bytes waiting gets the --slow-client-timeout clock',
     default: 64 * 1024 * 1024, defaultText: '64mb', accepts: `${SIZE_FORMAT}, above zero`, parse: (raw) => positive(parseSize(raw)),
   },
   {

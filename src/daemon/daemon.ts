@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { Authenticator } from '../auth/authenticator.js';
 import type { LoadResult } from '../config/config-file.js';
 import { formatDuration } from '../config/duration.js';
-import type { DaemonPlan, ServerPlan } from '../config/plan.js';
+import type { DaemonPlan } from '../config/plan.js';
 import { SidecarError } from '../errors/local.js';
 import type { SidecarConfig } from '../config/schema.js';
 import { Cors } from '../http/cors.js';
@@ -71,12 +71,12 @@ export class Daemon {
     // The command line's daemon speaks for its one server: every line carries its name.
     this.logger = this.fromFile ? logger : logger.child({ server: plan.servers[0]?.name });
     this.metrics = new Metrics({ serverLabel: this.fromFile });
-    this.auth = Authenticator.fromConfig(config, this.logger, this.metrics);
+    this.auth = where(plan, 'sidecar', () => Authenticator.fromConfig(config, this.logger, this.metrics));
     const origins = new OriginPolicy({ loopback: isLoopback(config.host), allowedHosts: config.allowedHosts, allowedOrigins: config.allowedOrigins, corsOrigins: config.corsOrigins });
     const admission = new Admission(origins, this.auth, this.logger);
     this.tls = config.tlsCert !== undefined && config.tlsKey !== undefined ? new TlsFiles(config.tlsCert, config.tlsKey) : undefined;
     const serverOptions: ServerOptions = {
-      ...(this.tls ? { tls: this.tls.read() } : {}),
+      ...(this.tls ? { tls: where(plan, 'sidecar', () => (this.tls as TlsFiles).read()) } : {}),
       cors: new Cors(config.corsOrigins),
       headersTimeoutMs: config.headersTimeoutMs,
       receiveTimeoutMs: config.receiveTimeoutMs,
@@ -93,7 +93,7 @@ export class Daemon {
       ...(this.metricsServer ? [] : guardedInternal),
     ];
     this.slots = new ServerSlots(daemonRoutes);
-    for (const server of plan.servers) this.slots.install(buildUnit(plan, server, this.shared));
+    for (const server of plan.servers) this.slots.install(where(plan, server.origin ?? server.name, () => new ServerUnit(server, this.shared)));
     this.server = createHttpServer(this.slots.table, this.logger, serverOptions);
     const serve = (req: IncomingMessage, res: ServerResponse): void => void this.server.emit('request', req, res);
     this.server.on('upgrade', upgradeHandler((req) => this.slots.upgradeTarget(req), serve, this.logger));
@@ -230,12 +230,12 @@ export class Daemon {
   }
 }
 
-/** A server of the plan; an error about one of its files names where the file defines it. */
-function buildUnit(plan: DaemonPlan, server: ServerPlan, shared: UnitShared): ServerUnit {
+/** `build()`; from a config file, an error about a file it reads names where the config file names it. */
+function where<T>(plan: DaemonPlan, origin: string, build: () => T): T {
   try {
-    return new ServerUnit(server, shared);
+    return build();
   } catch (error) {
     if (plan.file === undefined || !(error instanceof SidecarError)) throw error;
-    throw new SidecarError(error.code, `${plan.file}: ${server.origin ?? server.name}: ${error.message}`);
+    throw new SidecarError(error.code, `${plan.file}: ${origin}: ${error.message}`);
   }
 }

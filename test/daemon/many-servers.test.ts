@@ -3,7 +3,8 @@
  * the echo fixture under two names, each at its own paths on all three transports with its own
  * environment; a third server that crash-loops (it dies before initialize) is named by /readyz
  * and its own /<name>/readyz, while the daemon stays ready and the other two serve on, their
- * sessions and children untouched; every log line, metric and /status entry says its server.
+ * sessions and children untouched; a fourth whose child outgrows its --memory-max is stopped
+ * alone; every log line, metric and /status entry says its server.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -27,6 +28,8 @@ describe('two echo servers and a crash-looping one in one daemon', () => {
         beta: { ...fixtureEntry('echo-server', tag), env: { WHO: 'beta' } },
         // A spare kept started, dying at once each time: a crash loop with no client involved.
         broken: { ...fixtureEntry('crash-before-init', tag), poolMin: 1, restartSecMs: 50, restartMaxDelayMs: 200 },
+        // Its children grow until its own --memory-max stops them.
+        leaky: { ...fixtureEntry('memory-leak', tag, '--leak-mb-per-sec=100', '--leak-cap-mb=256'), memoryMaxBytes: '48mb', watchdogIntervalMs: 100, restart: 'no' },
       },
       sidecar: { status: true },
     }));
@@ -94,6 +97,17 @@ describe('two echo servers and a crash-looping one in one daemon', () => {
     }
   });
 
+  it('stops a server\'s child over its --memory-max and nobody else\'s', async () => {
+    const pids = { alpha: await childPidOf(alpha.client), beta: await childPidOf(beta.client) };
+    const leaky = await connectClient(file.url('/leaky/mcp'));
+    clients.push(leaky);
+    await waitFor(async () => (await metricSum(file.daemon.baseUrl, 'mcp_sidecar_child_exits_total', { server: 'leaky', result: 'memory' })) === 1, { timeoutMs: 15_000, what: 'the watchdog to stop the leaky child' });
+    assert.equal(await metricSum(file.daemon.baseUrl, 'mcp_sidecar_watchdog_stops_total', { server: 'leaky' }), 1);
+    for (const server of ['alpha', 'beta']) assert.equal(await metricSum(file.daemon.baseUrl, 'mcp_sidecar_watchdog_stops_total', { server }), 0);
+    assert.deepEqual({ alpha: await childPidOf(alpha.client), beta: await childPidOf(beta.client) }, pids);
+    assert.equal(await who(alpha.client), 'alpha');
+  });
+
   it('labels every per-server metric with its server', async () => {
     assert.equal(await metricSum(file.daemon.baseUrl, 'mcp_sidecar_sessions_active', { server: 'alpha', transport: 'streamable-http' }), 1);
     assert.equal(await metricSum(file.daemon.baseUrl, 'mcp_sidecar_sessions_active', { server: 'alpha', transport: 'websocket' }), 1);
@@ -107,11 +121,11 @@ describe('two echo servers and a crash-looping one in one daemon', () => {
 
   it('says the server on every /status entry and every log line about a server', async () => {
     const status = (await rawRequest(file.url('/status'), { method: 'GET' })).json as { servers: { server: string; state: string; sessions: { server: string }[] }[] };
-    assert.deepEqual(status.servers.map((entry) => [entry.server, entry.state]), [['alpha', 'serving'], ['beta', 'serving'], ['broken', 'serving']]);
+    assert.deepEqual(status.servers.map((entry) => [entry.server, entry.state]), [['alpha', 'serving'], ['beta', 'serving'], ['broken', 'serving'], ['leaky', 'serving']]);
     for (const entry of status.servers) for (const session of entry.sessions) assert.equal(session.server, entry.server);
     const opened = file.daemon.logs.filter((line) => line.msg === 'session opened');
     assert.ok(opened.length >= 4);
-    assert.deepEqual(new Set(opened.map((line) => line.server)), new Set(['alpha', 'beta']));
+    assert.deepEqual(new Set(opened.map((line) => line.server)), new Set(['alpha', 'beta', 'leaky']));
     const exits = file.daemon.logs.filter((line) => typeof line.msg === 'string' && /spare|child/.test(line.msg) && line.level !== 'debug');
     for (const line of exits) assert.ok(typeof line.server === 'string', `log line without server: ${JSON.stringify(line)}`);
   });

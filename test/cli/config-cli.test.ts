@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { createServer } from 'node:http';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -150,4 +151,29 @@ it('--print-config-schema prints docs/config.schema.json', async () => {
   const run = await runCli(['--print-config-schema']);
   assert.equal(run.code, 0);
   assert.equal(run.stdout, readFileSync(path.join(ROOT, 'docs', 'config.schema.json'), 'utf8'));
+});
+
+it('the container HEALTHCHECK probes the port the config file\'s sidecar section names', async () => {
+  const server = createServer((req, res) => res.writeHead(req.url === '/readyz' ? 200 : 404).end('{"status":"ready"}'));
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  try {
+    const port = (server.address() as { port: number }).port;
+    const file = write('healthcheck.json', `{ // JSONC, as the daemon reads it\n "sidecar": { "port": ${port} }, "mcpServers": {} }`);
+    const healthcheck = path.join(path.dirname(CLI), 'healthcheck.js');
+    const probe = async (env: Record<string, string>): Promise<{ code: number | null; stdout: string }> => {
+      const child = spawn(process.execPath, [healthcheck], { env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+      const [code] = (await once(child, 'close')) as [number | null];
+      return { code, stdout };
+    };
+    const found = await probe({ MCP_SIDECAR_CONFIG: file });
+    assert.equal(found.code, 0);
+    assert.match(found.stdout, new RegExp(`127\\.0\\.0\\.1:${port}/readyz: 200`));
+    const overridden = await probe({ MCP_SIDECAR_CONFIG: file, MCP_SIDECAR_PORT: '1' });
+    assert.equal(overridden.code, 1, 'the variable wins over the file, as for the daemon');
+  } finally {
+    server.close();
+  }
 });

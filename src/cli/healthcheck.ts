@@ -4,12 +4,16 @@
  * 0 when it answers 200, 1 otherwise (not listening, draining, cannot start a child, no answer
  * within the timeout, or a bad option; Docker reserves exit code 2). One line tells why.
  *
- * It reads the daemon's own MCP_SIDECAR_HOST and MCP_SIDECAR_PORT, so a container configured by
- * environment needs no arguments; --host, --port and --timeout override. A wildcard listen address
+ * It reads the daemon's own MCP_SIDECAR_HOST and MCP_SIDECAR_PORT, else the `sidecar` section of
+ * the config file MCP_SIDECAR_CONFIG (or --config) names, so a container configured either way
+ * needs no arguments; --host, --port and --timeout override. A wildcard listen address
  * (0.0.0.0, ::) is probed on loopback.
  */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DURATION_FORMAT, parseDuration } from '../config/duration.js';
+import { optionFromJson } from '../config/file-values.js';
+import { parseJsonc } from '../config/jsonc.js';
 import { OPTIONS, type SidecarConfig } from '../config/schema.js';
 
 const EXIT_HEALTHY = 0;
@@ -24,11 +28,31 @@ interface Probe {
 
 class UsageError extends Error {}
 
-/** One configuration key the way the daemon reads it: the flag, else its variable, else its default. */
-function settingOf<K extends keyof SidecarConfig>(key: K, flag: string | undefined): SidecarConfig[K] {
+/** The config file's `sidecar` section, when a config file is named. */
+function sidecarSection(file: string | undefined): Record<string, unknown> {
+  if (file === undefined) return {};
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read the config file ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  const parsed = parseJsonc(text);
+  if (!parsed.ok) throw new UsageError(`${file}: line ${parsed.line}, column ${parsed.column}: ${parsed.message}`);
+  const section = (parsed.value as { sidecar?: unknown } | null)?.sidecar;
+  return section !== null && typeof section === 'object' ? (section as Record<string, unknown>) : {};
+}
+
+/** One configuration key the way the daemon reads it: the flag, else its variable, else the config file, else its default. */
+function settingOf<K extends keyof SidecarConfig>(key: K, flag: string | undefined, file: Record<string, unknown>): SidecarConfig[K] {
   const spec = OPTIONS.find((option) => option.key === key);
   if (!spec) throw new UsageError(`no such setting: ${key}`);
   const raw = flag ?? process.env[spec.env];
+  if (raw === undefined && file[key] !== undefined) {
+    const value = optionFromJson(spec, file[key]);
+    if (value === undefined) throw new UsageError(`invalid sidecar.${key} ${JSON.stringify(file[key])} in the config file: expected ${spec.accepts}`);
+    return value as SidecarConfig[K];
+  }
   if (raw === undefined) return spec.default as SidecarConfig[K];
   const value = spec.parse(raw, undefined);
   const source = flag !== undefined ? spec.flags.split(' ')[0] : spec.env;
@@ -39,11 +63,12 @@ function settingOf<K extends keyof SidecarConfig>(key: K, flag: string | undefin
 function probeFrom(argv: string[]): Probe {
   const { values } = parseArgs({
     args: argv,
-    options: { host: { type: 'string' }, port: { type: 'string' }, timeout: { type: 'string' } },
+    options: { host: { type: 'string' }, port: { type: 'string' }, timeout: { type: 'string' }, config: { type: 'string' } },
     strict: true,
   });
-  const host = settingOf('host', values.host);
-  const port = settingOf('port', values.port);
+  const file = sidecarSection(values.config ?? process.env.MCP_SIDECAR_CONFIG);
+  const host = settingOf('host', values.host, file);
+  const port = settingOf('port', values.port, file);
   if (port === 0) throw new UsageError('port 0 cannot be probed: give the port the daemon listens on (--port or MCP_SIDECAR_PORT)');
   const timeoutMs = values.timeout === undefined ? DEFAULT_TIMEOUT_MS : parseDuration(values.timeout);
   if (timeoutMs === undefined || timeoutMs <= 0 || timeoutMs === Infinity) {

@@ -6,10 +6,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { CommanderError } from 'commander';
+import { loadConfigFile } from '../config/config-file.js';
+import { configJsonSchema } from '../config/json-schema.js';
+import { singleServerPlan, type DaemonPlan } from '../config/plan.js';
 import { Daemon } from '../daemon/daemon.js';
 import { ServiceNotifier } from '../daemon/service-notify.js';
 import { SidecarError } from '../errors/local.js';
 import { createLogger, type Logger } from '../observability/logger.js';
+import { serverNameFrom } from '../supervisor/child-spec.js';
+import { checkConfig } from './check-config.js';
 import { buildProgram, parseCommandLine, type ParsedCommandLine } from './program.js';
 
 const EXIT_USAGE = 2;
@@ -30,6 +35,17 @@ function parseOrExit(): ParsedCommandLine {
   }
 }
 
+/** The command line's one server, or a config file's servers; a file that does not load exits 2, each error on a line. */
+function planOrExit(parsed: ParsedCommandLine): { plan: DaemonPlan; notes: string[] } {
+  if (parsed.configFile === undefined) {
+    return { plan: singleServerPlan(parsed.config, parsed.command, serverNameFrom(parsed.config, parsed.command)), notes: [] };
+  }
+  const loaded = loadConfigFile(parsed.configFile, parsed);
+  if (loaded.ok) return { plan: loaded.plan, notes: loaded.notes };
+  for (const error of loaded.errors) process.stderr.write(`error: ${error}\n`);
+  process.exit(EXIT_USAGE);
+}
+
 function exitAfterFlush(logger: Logger, code: number): void {
   logger.flush(() => process.exit(code));
 }
@@ -41,13 +57,24 @@ async function main(): Promise<void> {
   let onHangup: () => void = () => undefined;
   process.on('SIGHUP', () => onHangup());
 
-  const { config, command } = parseOrExit();
-  const logger = createLogger(config.logLevel);
+  const parsed = parseOrExit();
+  if (parsed.action === 'print-config-schema') {
+    process.stdout.write(`${JSON.stringify(configJsonSchema(), null, 2)}\n`);
+    return;
+  }
+  if (parsed.action === 'check-config') {
+    process.exitCode = checkConfig(parsed, parsed.configFile as string);
+    return;
+  }
+  const plan = planOrExit(parsed);
+  const logger = createLogger(plan.plan.config.logLevel);
+  for (const note of plan.notes) logger.warn({ file: parsed.configFile }, note);
   // Before the daemon copies the environment for its children: they must not inherit NOTIFY_SOCKET.
   const notifier = ServiceNotifier.fromEnvironment(logger);
   let daemon: Daemon;
   try {
-    daemon = new Daemon(config, command, logger);
+    const file = parsed.configFile;
+    daemon = new Daemon(plan.plan, logger, file === undefined ? {} : { reread: (running) => loadConfigFile(file, parsed, running) });
   } catch (error) {
     // A token, policy or TLS file that cannot be used: one line, like any bad option.
     process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
@@ -55,7 +82,7 @@ async function main(): Promise<void> {
   }
   notifier.attach(daemon.lifecycle);
   onSignal = (signal) => void daemon.shutdown(signal).then(() => notifier.settled()).then(() => exitAfterFlush(logger, 0));
-  // Tokens, tool policy, per-principal environments and TLS files are re-read; nothing else changes.
+  // The config file, tokens, tool policies, per-principal environments and TLS files are re-read.
   onHangup = () => daemon.reload();
 
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection (kept running)'));

@@ -9,6 +9,9 @@ import type { Rate } from './schema.js';
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+export const ISOLATION_MODES = ['session', 'principal', 'shared'] as const;
+export type Isolation = (typeof ISOLATION_MODES)[number];
+
 export function positiveDuration(raw: string): number | undefined {
   const ms = parseDuration(raw);
   return ms !== undefined && ms > 0 ? ms : undefined;

@@ -11,9 +11,9 @@ import { STREAM_OPTIONS } from './options-streams.js';
 import { formatSize } from './size.js';
 import type { RestartPolicy } from '../supervisor/restart-policy.js';
 
-import type { LogLevel } from './parsers.js';
+import type { Isolation, LogLevel } from './parsers.js';
 
-export { LOG_LEVELS, type LogLevel } from './parsers.js';
+export { ISOLATION_MODES, LOG_LEVELS, type Isolation, type LogLevel } from './parsers.js';
 
 /**
  * The daemon's settled configuration; every duration is in milliseconds, every size in bytes. The
@@ -38,7 +38,8 @@ export interface SidecarConfig extends RestartPolicy {
   poolMin: number;
   poolMax: number;
   leasePoolMin: number;
-  isolation: 'session' | 'principal' | 'shared';
+  /** Who shares a child (session/isolation.ts). */
+  isolation: Isolation;
   maxSessions: number;
   sessionTtlMs: number;
   unusedIdleTimeoutMs: number;
@@ -95,6 +96,14 @@ export interface SidecarConfig extends RestartPolicy {
   tlsKey: string | undefined;
 }
 
+
+/**
+ * Where an option applies: `daemon`, the process (listen address, auth, TLS, metrics); `server`,
+ * each stdio server it runs (children, pool, limits, policy). In a config file the first go in the
+ * `sidecar` section, the second in each server's entry (or in `sidecar` as every server's default).
+ */
+export type OptionScope = 'daemon' | 'server';
+
 /** A sustained rate with its burst: `10/s` is 10 per second, bursts of 10. */
 export interface Rate {
   perSecond: number;
@@ -104,6 +113,7 @@ export interface Rate {
 
 export interface OptionSpec {
   key: keyof SidecarConfig;
+  scope: OptionScope;
   /** Commander flag syntax, e.g. `--port <number>`. */
   flags: string;
   env: string;
@@ -113,6 +123,8 @@ export interface OptionSpec {
   defaultText: string;
   /** What the option accepts, said in every error about it. */
   accepts: string;
+  /** The values accepted, when they are a fixed set of words (the JSON Schema's `enum`). */
+  choices?: readonly string[];
   /** The parsed value, or `undefined` when `raw` is not acceptable. */
   parse(raw: string, previous: unknown): unknown;
 }

@@ -1,5 +1,5 @@
 /**
- * The daemon's paths. Client-facing ones (the three transports, /status with authentication on,
+ * A server's paths. Client-facing ones (the three transports, /status with authentication on,
  * /metrics with --protect-metrics) pass the admission first: Host/Origin, then the bearer token,
  * refused with the registry's status and a `WWW-Authenticate` challenge; /metrics and /status pass
  * Host/Origin in any case. /healthz, /readyz and the protected resource metadata stay open.
@@ -10,7 +10,7 @@ import type { Credential } from '../auth/credential.js';
 import type { Principal } from '../auth/principal.js';
 import type { ProtectedResourceMetadata } from '../auth/protected-resource.js';
 import { answerOnSocket, sendJson, sendWireError } from '../http/respond.js';
-import { lacksHost, pathOf } from '../http/request-target.js';
+import { lacksHost } from '../http/request-target.js';
 import { serveWithoutUpgrade } from '../http/serve-without-upgrade.js';
 import type { Handler, Route } from '../http/server.js';
 import type { Logger } from '../observability/logger.js';
@@ -20,6 +20,7 @@ import { handleLegacyStream } from '../transports/legacy-sse/handle-stream.js';
 import type { TransportContext } from '../transports/shared/transport-context.js';
 import { handleStreamableHttp } from '../transports/streamable-http/endpoint.js';
 import type { WebSocketEndpoint } from '../transports/websocket/handle-upgrade.js';
+import type { UpgradeTarget } from './server-slots.js';
 
 /** What an admitted route does, with the principal the admission decided and the credential behind it. */
 export type AdmittedHandler = (req: IncomingMessage, res: ServerResponse, principal: Principal, credential: Credential) => void | Promise<void>;
@@ -64,18 +65,20 @@ export function metadataRoutes(metadata: ProtectedResourceMetadata | undefined, 
 }
 
 /**
- * Upgrades on the WebSocket path pass the same admission; a WebSocket upgrade elsewhere is not
- * found. Any other upgrade offer (`Upgrade: h2c` from curl --http2, say) is ignored, as a server
- * may: the request is served as plain HTTP/1.1 by `serve`, under --receive-timeout
- * (serve-without-upgrade.ts), and the connection closes after the answer.
+ * Upgrades on a server's WebSocket path pass that server's admission; a WebSocket upgrade
+ * elsewhere is not found. Any other upgrade offer (`Upgrade: h2c` from curl --http2, say) is
+ * ignored, as a server may: the request is served as plain HTTP/1.1 by `serve`, under
+ * --receive-timeout (serve-without-upgrade.ts), and the connection closes after the answer.
  */
-export function upgradeHandler(admission: Admission, webSocket: WebSocketEndpoint | undefined, wsPath: string | false, serve: Handler, logger: Logger) {
+export function upgradeHandler(targetOf: (req: IncomingMessage) => UpgradeTarget | undefined, serve: Handler, logger: Logger) {
   return (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     socket.on('error', (error) => logger.debug({ err: error }, 'upgrade socket error'));
     // Node checks Host only on requests it does not hand over as upgrades.
     if (lacksHost(req)) return answerOnSocket(socket, 'HOST_REQUIRED');
     if (String(req.headers.upgrade).toLowerCase() !== 'websocket') return serveWithoutUpgrade(req, socket, head, serve);
-    if (!webSocket || pathOf(req.url) !== wsPath) return answerOnSocket(socket, 'NOT_FOUND');
+    const target = targetOf(req);
+    if (!target) return answerOnSocket(socket, 'NOT_FOUND');
+    const { admission, webSocket } = target;
     webSocket.prepare(req);
     void admission.admit(req).then(
       (verdict) => {

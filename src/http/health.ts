@@ -8,6 +8,8 @@ export interface Readiness {
   reason?: string;
   phase: string;
   sessions: number;
+  /** A config file's servers that cannot serve a new session, with why (the daemon is ready while one can). */
+  notReady?: Record<string, string>;
 }
 
 export function sendHealth(res: ServerResponse, phase: string): void {
@@ -15,8 +17,9 @@ export function sendHealth(res: ServerResponse, phase: string): void {
 }
 
 export function sendReadiness(res: ServerResponse, readiness: Readiness): void {
+  const notReady = readiness.notReady && Object.keys(readiness.notReady).length > 0 ? { notReady: readiness.notReady } : {};
   const body = readiness.ready
-    ? { status: 'ready', phase: readiness.phase, sessions: readiness.sessions }
-    : { status: 'not-ready', reason: readiness.reason, phase: readiness.phase, sessions: readiness.sessions };
+    ? { status: 'notReady' in notReady ? 'degraded' : 'ready', phase: readiness.phase, sessions: readiness.sessions, ...notReady }
+    : { status: 'not-ready', reason: readiness.reason, phase: readiness.phase, sessions: readiness.sessions, ...notReady };
   sendJson(res, readiness.ready ? 200 : 503, JSON.stringify(body));
 }

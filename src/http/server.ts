@@ -21,6 +21,11 @@ export interface Route {
   handle: Handler;
 }
 
+/** Routes by exact path; a live map lets the daemon add and drop servers' paths while it runs. */
+export interface RouteTable {
+  get(path: string): Route | undefined;
+}
+
 export interface ServerOptions {
   /** PEM certificate chain and key: the server speaks HTTPS. */
   tls?: { cert: Buffer; key: Buffer };
@@ -37,14 +42,18 @@ export interface ServerOptions {
   maxBodyBytes?: number;
 }
 
+function isRouteList(routes: readonly Route[] | RouteTable): routes is readonly Route[] {
+  return Array.isArray(routes);
+}
+
 /** How often Node checks connections against the header and receive timeouts. */
 function checkingInterval(options: ServerOptions): number {
   const shortest = Math.min(options.headersTimeoutMs ?? 60_000, options.receiveTimeoutMs ?? 300_000);
   return Math.max(50, Math.min(30_000, Math.floor(shortest / 4)));
 }
 
-export function createHttpServer(routes: readonly Route[], logger: Logger, options: ServerOptions = {}): Server {
-  const byPath = new Map(routes.map((route) => [route.path, route]));
+export function createHttpServer(routes: readonly Route[] | RouteTable, logger: Logger, options: ServerOptions = {}): Server {
+  const byPath: RouteTable = isRouteList(routes) ? new Map(routes.map((route) => [route.path, route])) : routes;
   const cors = options.cors?.enabled ? options.cors : undefined;
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
     res.setHeader('x-request-id', assignContext(req).requestId);

@@ -10,7 +10,7 @@ import { authConfigured, type SidecarConfig } from '../config/schema.js';
 import type { WireErrorReason } from '../errors/wire.js';
 import { auditToolCall } from '../observability/audit-log.js';
 import type { Logger } from '../observability/logger.js';
-import { Metrics, type TransportName } from '../observability/metrics.js';
+import { Metrics, type ServerMetrics, type TransportName } from '../observability/metrics.js';
 import type { ConnectionEnv } from '../transports/shared/connection-env.js';
 import type { EventStoreLimits } from './event-store.js';
 import { ChildProcess, type ChildOptions, type ChildSpec } from '../supervisor/child-process.js';
@@ -49,6 +49,12 @@ function finite(value: number): number | 'infinity' {
   return value === Infinity ? 'infinity' : value;
 }
 
+/** What the daemon gives each server's host: its metrics, reported as server `server`. */
+export interface HostWiring {
+  metrics: Metrics;
+  server: string;
+}
+
 export class SessionHost {
   readonly registry = new SessionRegistry();
   readonly spawnHealth: SpawnHealth;
@@ -58,7 +64,7 @@ export class SessionHost {
   readonly watchdog: MemoryWatchdog;
   /** Every child alive: spares and those bound to sessions. */
   readonly children = new Set<ChildProcess>();
-  readonly metrics: Metrics;
+  readonly metrics: ServerMetrics;
   private readonly config: SidecarConfig;
   private readonly spec: ChildSpec;
   private readonly childOptions: ChildOptions;
@@ -84,7 +90,7 @@ export class SessionHost {
   private readonly caps: SessionCaps;
 
   /** Throws `SidecarError` when a policy file (--tool-policy, --principal-env) is bad. */
-  constructor(config: SidecarConfig, spec: ChildSpec, spawnHealth: SpawnHealth, logger: Logger) {
+  constructor(config: SidecarConfig, spec: ChildSpec, spawnHealth: SpawnHealth, logger: Logger, wiring: HostWiring = { metrics: new Metrics(), server: '' }) {
     this.config = config;
     this.spec = spec;
     this.requests = new RequestPolicy(config, logger);
@@ -92,7 +98,7 @@ export class SessionHost {
     this.spawnHealth = spawnHealth;
     this.logger = logger;
     this.caps = sessionCaps(config, authConfigured(config));
-    this.metrics = new Metrics({
+    this.metrics = wiring.metrics.forServer(wiring.server, {
       sessionsByTransport: () => this.countSessions(),
       childrenByState: () => this.countChildren(),
       poolSpares: () => this.pool.size + (this.preparedPool?.size ?? 0),
@@ -101,6 +107,7 @@ export class SessionHost {
       outputPaused: () => this.countPaused(),
       clientBufferedBytes: () => this.backlog.totalBytes,
       listenStreams: () => this.listens.size,
+      inputRequiredHeld: () => this.heldCalls.size,
     });
     this.backlog = new ClientBacklog(config.clientBufferBudgetBytes, {
       changed: (overloaded, totalBytes) => {
@@ -332,7 +339,7 @@ export class SessionHost {
   }
 
   private sessionObserver(): SessionObserver {
-    const metrics = (): Metrics => this.metrics;
+    const metrics = (): ServerMetrics => this.metrics;
     return {
       requestDone: (session, done) => this.requestDone(session, done),
       bytesIn: (bytes) => metrics().messageIn(bytes),

@@ -9,7 +9,8 @@ import type { Principal } from '../../auth/principal.js';
 import { SidecarError } from '../../errors/local.js';
 import type { WireErrorReason } from '../../errors/wire.js';
 import type { JsonRpcId, JsonRpcResponse } from '../../jsonrpc/message.js';
-import type { Metrics, InputRequiredOutcome } from '../../observability/metrics.js';
+import type { InputRequiredOutcome } from '../../observability/metrics.js';
+import type { ServerMetrics } from '../../observability/server-metrics.js';
 import { inputRequiredResult } from '../../protocol/modern-result.js';
 import { openState, sealState, type StateProblem } from '../../protocol/request-state.js';
 import type { HeldCall, HeldCallHost } from './held-call.js';
@@ -51,12 +52,12 @@ export class HeldCalls implements HeldCallHost {
   readonly timeoutMs: number;
   private readonly limits: HeldCallLimits;
   private readonly key: Buffer;
-  private readonly metrics: Metrics;
+  private readonly metrics: ServerMetrics;
   private readonly calls = new Map<string, HeldCall>();
   private readonly byPrincipal = new Map<string, number>();
 
   /** Throws `SidecarError` (CONFIG_INVALID) when the key file is unusable. */
-  constructor(limits: HeldCallLimits, metrics: Metrics) {
+  constructor(limits: HeldCallLimits, metrics: ServerMetrics) {
     this.limits = limits;
     this.timeoutMs = limits.timeoutMs;
     this.key = loadStateKey(limits.keyFile);
@@ -75,7 +76,6 @@ export class HeldCalls implements HeldCallHost {
     if (this.calls.size >= this.limits.maxHeld) return this.refused('INPUT_REQUIRED_FULL');
     this.calls.set(call.id, call);
     this.byPrincipal.set(key, mine + 1);
-    this.metrics.inputRequiredHeldNow(this.calls.size);
     return undefined;
   }
 
@@ -97,7 +97,6 @@ export class HeldCalls implements HeldCallHost {
     const left = (this.byPrincipal.get(key) ?? 1) - 1;
     if (left > 0) this.byPrincipal.set(key, left);
     else this.byPrincipal.delete(key);
-    this.metrics.inputRequiredHeldNow(this.calls.size);
   }
 
   counted(outcome: InputRequiredOutcome): void {

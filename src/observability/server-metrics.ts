@@ -1,0 +1,161 @@
+/**
+ * What one server reports to the daemon's metrics: its sessions, children, requests, tools and
+ * streams, each series carrying its `server` label when the daemon labels them (metrics.ts owns
+ * the names). Label children are resolved once per value set: prom-client hashes the label
+ * object on every call otherwise, and this is the per-request path.
+ */
+import type { CredentialEnd } from '../auth/credential.js';
+import type { WireErrorReason } from '../errors/wire.js';
+import type { ExitRecord } from '../supervisor/exit-record.js';
+import { KNOWN_METHODS, TOOL_LABEL_CAP, TRANSPORTS, type InputRequiredOutcome, type RequestOutcome, type ServerFamilies, type TransportName } from './metrics.js';
+
+interface Child {
+  inc(value?: number): void;
+  observe(value: number): void;
+}
+
+export class ServerMetrics {
+  private readonly families: ServerFamilies;
+  /** `[server]` when series are labelled by server, else nothing. */
+  private readonly prefix: readonly string[];
+  private readonly children = new Map<object, Map<string, Child>>();
+  private readonly toolLabels = new Set<string>();
+  private readonly release: () => void;
+  // Hot-path children, resolved once.
+  private readonly bytesIn: Child;
+  private readonly bytesOut: Child;
+  private readonly stderrLogged: Child;
+  private readonly stderrDropped: Child;
+
+  constructor(families: ServerFamilies, prefix: readonly string[], release: () => void) {
+    this.families = families;
+    this.prefix = prefix;
+    this.release = release;
+    // Series shown as 0 from the start rather than appearing with the first event.
+    for (const transport of TRANSPORTS) this.child(families.slowClients, transport);
+    this.child(families.resumptions, 'complete');
+    this.child(families.resumptions, 'incomplete');
+    this.bytesIn = this.child(families.bytes, 'in');
+    this.bytesOut = this.child(families.bytes, 'out');
+    this.stderrLogged = this.child(families.stderrLines, 'logged');
+    this.stderrDropped = this.child(families.stderrLines, 'dropped');
+  }
+
+  /** The server generation is gone: its gauges stop reading it (its counters stay, as counters do). */
+  dispose(): void {
+    this.release();
+  }
+
+  sessionStarted(transport: string): void {
+    this.child(this.families.sessionsStarted, transport).inc();
+  }
+
+  sessionEnded(reason: string): void {
+    this.child(this.families.sessionsEnded, reason).inc();
+  }
+
+  childExited(record: ExitRecord): void {
+    this.child(this.families.childExits, record.result).inc();
+  }
+
+  childRestarted(): void {
+    this.child(this.families.restarts).inc();
+  }
+
+  watchdogStopped(): void {
+    this.child(this.families.watchdogStops).inc();
+  }
+
+  poolTake(hit: boolean): void {
+    this.child(this.families.poolTakes, hit ? 'hit' : 'miss').inc();
+  }
+
+  messageIn(bytes: number): void {
+    this.bytesIn.inc(bytes);
+  }
+
+  messageOut(bytes: number): void {
+    this.bytesOut.inc(bytes);
+  }
+
+  stderrLine(logged: boolean): void {
+    (logged ? this.stderrLogged : this.stderrDropped).inc();
+  }
+
+  messagesDropped(count: number): void {
+    this.child(this.families.droppedMessages).inc(count);
+  }
+
+  slowClientDisconnected(transport: TransportName): void {
+    this.child(this.families.slowClients, transport).inc();
+  }
+
+  policyRefused(reason: WireErrorReason): void {
+    this.child(this.families.policyRefusals, reason).inc();
+  }
+
+  listenNotificationDelivered(method: string): void {
+    this.child(this.families.listenNotifications, method).inc();
+  }
+
+  inputRequired(outcome: InputRequiredOutcome): void {
+    this.child(this.families.inputRequired, outcome).inc();
+  }
+
+  clientBufferOverloaded(): void {
+    this.child(this.families.overloads).inc();
+  }
+
+  credentialEnded(transport: TransportName, cause: CredentialEnd): void {
+    this.child(this.families.credentialClosures, transport, cause).inc();
+  }
+
+  deadPeer(): void {
+    this.child(this.families.deadPeers).inc();
+  }
+
+  eventsEvicted(count: number): void {
+    this.child(this.families.eventsEvicted).inc(count);
+  }
+
+  streamAbandoned(): void {
+    this.child(this.families.streamsAbandoned).inc();
+  }
+
+  streamResumed(incomplete: boolean): void {
+    this.child(this.families.resumptions, incomplete ? 'incomplete' : 'complete').inc();
+  }
+
+  requestDone(transport: TransportName, method: string, tool: string | undefined, outcome: RequestOutcome, seconds: number): void {
+    const label = KNOWN_METHODS.has(method) ? method : 'other';
+    this.child(this.families.requests, label, outcome, transport).inc();
+    this.child(this.families.requestDuration, label).observe(seconds);
+    if (tool === undefined) return;
+    const toolLabel = this.toolLabel(tool);
+    this.child(this.families.toolCalls, toolLabel, outcome).inc();
+    this.child(this.families.toolDuration, toolLabel).observe(seconds);
+  }
+
+  /** A family's child for these label values (after the server's), resolved once. Label sets are bounded. */
+  private child(family: { labels(...values: string[]): unknown }, ...values: string[]): Child {
+    const key = values.join('\u0000');
+    let byValues = this.children.get(family);
+    if (!byValues) {
+      byValues = new Map();
+      this.children.set(family, byValues);
+    }
+    let found = byValues.get(key);
+    if (!found) {
+      found = family.labels(...this.prefix, ...values) as Child;
+      byValues.set(key, found);
+    }
+    return found;
+  }
+
+  private toolLabel(tool: string): string {
+    if (this.toolLabels.has(tool)) return tool;
+    if (this.toolLabels.size >= TOOL_LABEL_CAP) return 'other';
+    this.toolLabels.add(tool);
+    return tool;
+  }
+}

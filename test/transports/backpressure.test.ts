@@ -64,7 +64,10 @@ async function measureUntilDisconnected(t: TestContext, daemon: TestDaemon, tran
   t.diagnostic(summary);
   assert.ok(stalled.length >= 2, `the child was seen paused: ${summary}`);
   const moved = Math.max(...stalled.map((sample) => sample.written)) - Math.min(...stalled.map((sample) => sample.written));
-  assert.ok(moved <= 2 * MIB, `the child's own count stood still while paused (moved ${mib(moved)}): ${summary}`);
+  // A sample reads the gauge, not every instant: on a loaded machine a resume and a new pause can
+  // fall between two samples that both read "paused", letting a few high-water marks through (seen:
+  // up to 3.3 MiB on a WebSocket at load 4-19). Against a 200 MiB flood, 4 MiB still says held back.
+  assert.ok(moved <= 4 * MIB, `the child's own count stood still while paused (moved ${mib(moved)}): ${summary}`);
   assert.ok(stalledAt < FLOOD_BYTES / 4, `the child stalled far below the flood: ${summary}`);
   assert.ok(maxRss < baselineRss + RSS_HEADROOM, `the daemon's memory stayed bounded: ${summary}`);
 }

@@ -29,6 +29,8 @@ export const CAPABILITY_OF_REQUEST: Readonly<Record<string, string>> = {
   'roots/list': 'roots',
 };
 
+/** Questions one call may have open at once; a child that asks more hears an error for each extra one. */
+const MAX_OPEN_QUESTIONS = 32;
 /** How long after the child's last question the answer goes out, so questions sent together are asked together. */
 const QUIET_MS = 10;
 /** ...but no later than this after the first. */
@@ -223,6 +225,9 @@ export class HeldCall implements RequestSink {
       this.lease.session.sendToChild({ jsonrpc: '2.0', id, error: { code: -32601, message: `${method}: the client did not declare ${capability} (mcp-sidecar)` } });
       this.refuse(wireError('CAPABILITY_REQUIRED', this.leg.clientId, `${method} needs ${capability}`, { requiredCapabilities: { [capability]: {} } }), WIRE_ERRORS.CAPABILITY_REQUIRED.status);
       return;
+    }
+    if (this.asked.size >= MAX_OPEN_QUESTIONS) {
+      return this.lease.session.sendToChild({ jsonrpc: '2.0', id, error: { code: -32603, message: `${method}: this call already has ${MAX_OPEN_QUESTIONS} questions open for its client (mcp-sidecar)` } });
     }
     const short = SHORT_NAME[method] as string;
     this.asked.set(`${short}-${++this.seq}`, { childRequestId: id, method, params, issued: false });

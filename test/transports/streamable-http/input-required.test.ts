@@ -282,6 +282,24 @@ describe('a held call whose child dies while it waits', () => {
   });
 });
 
+describe('a child that asks too much', () => {
+  let daemon: TestDaemon;
+  before(async () => {
+    daemon = await startDaemon({ fixture: { name: 'echo-server' } });
+  });
+  after(() => daemon.close());
+
+  it('a held call keeps at most 32 questions open; the child hears an error for each one more', async () => {
+    const meta = modernMeta({ elicitation: { form: {} } });
+    const first = inputRequired(await postModern(daemon.url, { id: 1, meta, method: 'tools/call', params: { name: 'ask-many', arguments: { count: 40 } } }));
+    const keys = Object.keys(first.inputRequests);
+    assert.equal(keys.length, 32);
+    const inputResponses = Object.fromEntries(keys.map((key) => [key, accept({})]));
+    const done = await postModern(daemon.url, { id: 2, meta, method: 'tools/call', params: { name: 'ask-many', arguments: { count: 40 }, inputResponses, requestState: first.requestState } });
+    assert.equal(completeText(done), 'answered 32, refused 8');
+  });
+});
+
 describe('input-required bridging with the v2 SDK client pinned to 2026-07-28', () => {
   const files = new TempFiles();
   const token = newToken('alice');

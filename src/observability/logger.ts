@@ -4,6 +4,7 @@
  */
 import { pino, type Logger } from 'pino';
 import type { LogLevel } from '../config/schema.js';
+import { BatchedLogSink } from './log-sink.js';
 
 export type { Logger };
 
@@ -20,13 +21,14 @@ export const REDACTED_PATHS = [
 export const LOG_FLUSH_MS = 100;
 
 /**
- * Writes are batched (a line per tool call must not cost a syscall per call on the relay's hot
- * path); a timer flushes what is pending within LOG_FLUSH_MS, and the CLI flushes before it exits.
+ * Writes are batched (a line per tool call must not cost a syscall, nor a copy of the pending
+ * lines, per call on the relay's hot path: log-sink.ts); a timer flushes what is pending within
+ * LOG_FLUSH_MS, and the CLI flushes before it exits.
  */
 export function createLogger(level: LogLevel, destination?: pino.DestinationStream): Logger {
   let sink = destination;
   if (!sink) {
-    const stderr = pino.destination({ dest: 2, sync: false, minLength: 4096 });
+    const stderr = new BatchedLogSink(pino.destination({ dest: 2, sync: false, minLength: 4096 }));
     setInterval(() => stderr.flush(), LOG_FLUSH_MS).unref();
     sink = stderr;
   }

@@ -4,6 +4,7 @@
  */
 import { pino, type Logger } from 'pino';
 import type { LogLevel } from '../config/schema.js';
+import { isoTime } from './iso-time.js';
 import { BatchedLogSink } from './log-sink.js';
 
 export type { Logger };
@@ -36,7 +37,7 @@ export function createLogger(level: LogLevel, destination?: pino.DestinationStre
     {
       level,
       base: { service: 'mcp-sidecar' },
-      timestamp: pino.stdTimeFunctions.isoTime,
+      timestamp: isoTime,
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
       formatters: { level: (label) => ({ level: label }) },
     },

@@ -44,11 +44,12 @@ export class PostStream implements RequestSink, ResumableStream {
     this.streams = streams;
     this.waiting = expectedAnswers;
     this.options = options;
-    res.once('close', () => {
-      if (this.mode === 'undecided') this.mode = 'done';
-    });
   }
 
+  /**
+   * Undecided, it is open while its response is: Node marks a response destroyed as it emits its
+   * 'close' (read here rather than a listener per POST).
+   */
   get open(): boolean {
     if (this.mode === 'undecided') return !this.res.destroyed;
     return this.mode === 'sse';
@@ -84,7 +85,7 @@ export class PostStream implements RequestSink, ResumableStream {
   }
 
   close(): void {
-    if (this.mode === 'done') return;
+    if (this.mode === 'done' || !this.open) return;
     this.startSse();
     this.finish();
   }

@@ -4,6 +4,7 @@
  * into exactly one exit record. Knows nothing of sessions or HTTP.
  */
 import { once } from 'node:events';
+import type { Writable } from 'node:stream';
 import { execa, type ResultPromise } from 'execa';
 import { LineFramer } from '../jsonrpc/line-framer.js';
 import { LARGE_LINE_BYTES, LargeAnswer } from '../jsonrpc/large-answer.js';
@@ -41,6 +42,14 @@ export interface ChildHandlers {
   onMessage(framed: Framed): void;
   /** Called exactly once, after the last message. */
   onExit(record: ExitRecord): void;
+}
+
+/** What write() gives back: settled promises shared by every call. */
+const WRITTEN = Promise.resolve(true);
+const NOT_WRITTEN = Promise.resolve(false);
+
+function uncork(stream: Writable): void {
+  stream.uncork();
 }
 
 /** How long stdout may keep delivering after the process exited (a grandchild may hold it open). */
@@ -131,30 +140,40 @@ export class ChildProcess {
    * is full it first waits for it to drain, so a slow reader holds writers back instead of the
    * daemon buffering without bound. Resolves false when stdin is gone.
    */
-  async write(raw: string): Promise<boolean> {
+  write(raw: string): Promise<boolean> {
     const stdin = this.subprocess.stdin;
-    if (!stdin || stdin.destroyed || stdin.writableEnded) return false;
-    if (stdin.writableNeedDrain) {
-      const drained = once(stdin, 'drain').then(() => true, () => false);
-      const closed = once(stdin, 'close').then(() => false, () => false);
-      if (!(await Promise.race([drained, closed]))) return false;
-      if (stdin.destroyed || stdin.writableEnded) return false;
-    }
+    if (!stdin || stdin.destroyed || stdin.writableEnded) return NOT_WRITTEN;
+    if (stdin.writableNeedDrain) return this.writeAfterDrain(stdin, raw);
+    this.writeLine(stdin, raw);
+    // Nearly every write: no promise of its own, nor an async function's (this is per request).
+    return WRITTEN;
+  }
+
+  private async writeAfterDrain(stdin: Writable, raw: string): Promise<boolean> {
+    const drained = once(stdin, 'drain').then(() => true, () => false);
+    const closed = once(stdin, 'close').then(() => false, () => false);
+    if (!(await Promise.race([drained, closed]))) return false;
+    if (stdin.destroyed || stdin.writableEnded) return false;
+    this.writeLine(stdin, raw);
+    return true;
+  }
+
+  private writeLine(stdin: Writable, raw: string): void {
     // The first line of a tick goes to the pipe at once (a lone request waits for nothing); the
     // lines after it in the same tick are corked and go together in one writev.
     if (this.wroteThisTick && stdin.writableCorked === 0) {
       stdin.cork();
-      process.nextTick(() => stdin.uncork());
+      process.nextTick(uncork, stdin);
     }
     if (!this.wroteThisTick) {
       this.wroteThisTick = true;
-      process.nextTick(() => { this.wroteThisTick = false; });
+      process.nextTick(this.endTick);
     }
     stdin.write(`${raw}\n`);
-    return true;
   }
 
   private wroteThisTick = false;
+  private readonly endTick = (): void => { this.wroteThisTick = false; };
 
   /**
    * Stops reading stdout: the pipe fills and the child blocks on its next write. A client that

@@ -38,9 +38,9 @@ const RESPONSE_MEMBERS = new Set(['jsonrpc', 'id', 'result', 'error']);
  */
 function isMcpShaped(value: unknown): boolean {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return true; // classify() refuses it
-  const members = Object.keys(value);
   const allowed = 'method' in value ? REQUEST_MEMBERS : RESPONSE_MEMBERS;
-  if (!members.every((member) => allowed.has(member))) return false;
+  // A parsed value's members are its own (JSON.parse makes plain objects): no array of keys per message.
+  for (const member in value) if (!allowed.has(member)) return false;
   return !Array.isArray((value as { params?: unknown }).params);
 }
 

@@ -11,6 +11,8 @@ import type { WireErrorReason } from '../errors/wire.js';
 import { authorityOf } from '../http/request-target.js';
 import { hostnameOf, isLoopback } from './loopback.js';
 
+const MAX_CACHED_VERDICTS = 64;
+
 export interface OriginPolicyOptions {
   /** The daemon listens on a loopback address. */
   loopback: boolean;
@@ -24,6 +26,8 @@ export class OriginPolicy {
   private readonly options: OriginPolicyOptions;
   private readonly hosts: Set<string>;
   private readonly origins: Set<string>;
+  /** Verdicts on Host values seen: a client sends the same one every time. Bounded. */
+  private readonly hostVerdicts = new Map<string, boolean>();
 
   constructor(options: OriginPolicyOptions) {
     this.options = options;
@@ -34,11 +38,20 @@ export class OriginPolicy {
   check(req: { url?: string | undefined; headers: IncomingHttpHeaders }): WireErrorReason | undefined {
     const { headers } = req;
     const host = authorityOf(req);
-    const hostname = host ? hostnameOf(host).toLowerCase() : undefined;
-    if (!this.hostAllowed(hostname)) return 'FORBIDDEN_HOST';
+    if (!this.hostVerdict(host)) return 'FORBIDDEN_HOST';
     const origin = headers.origin;
     if (origin === undefined) return undefined;
     return this.originAllowed(origin, host) ? undefined : 'FORBIDDEN_ORIGIN';
+  }
+
+  private hostVerdict(host: string | undefined): boolean {
+    if (host === undefined) return this.hostAllowed(undefined);
+    let allowed = this.hostVerdicts.get(host);
+    if (allowed === undefined) {
+      allowed = this.hostAllowed(host ? hostnameOf(host).toLowerCase() : undefined);
+      if (this.hostVerdicts.size < MAX_CACHED_VERDICTS) this.hostVerdicts.set(host, allowed);
+    }
+    return allowed;
   }
 
   private hostAllowed(hostname: string | undefined): boolean {

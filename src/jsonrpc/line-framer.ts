@@ -87,9 +87,9 @@ export class LineFramer {
   private finishLine(chunk: Buffer, start: number, end: number): void {
     const tailBytes = end - start;
     if (this.overflowBytes === 0 && this.pendingBytes + tailBytes <= this.options.maxLineBytes) {
-      const line = this.pendingBytes === 0
-        ? chunk.subarray(start, end)
-        : Buffer.concat([...this.pending, chunk.subarray(start, end)]);
+      // A line inside one chunk (nearly every line) is read where it lies; nothing was held for it.
+      if (this.pendingBytes === 0) return this.emit(chunk, 0, start, end);
+      const line = Buffer.concat([...this.pending, chunk.subarray(start, end)]);
       this.reset();
       this.emit(line, 0);
       return;
@@ -106,11 +106,12 @@ export class LineFramer {
     this.emit(head, total - head.length);
   }
 
-  private emit(line: Buffer, truncatedBytes: number): void {
+  /** Emits `buffer` from `start` to `end` (all of it by default). */
+  private emit(buffer: Buffer, truncatedBytes: number, start = 0, end = buffer.length): void {
     const large = this.options.large;
-    if (large && truncatedBytes === 0 && line.length >= large.minBytes && large.onLine(line)) return;
-    const length = line.length > 0 && line[line.length - 1] === CARRIAGE_RETURN ? line.length - 1 : line.length;
-    this.options.onLine(line.toString('utf8', 0, length), truncatedBytes, length);
+    if (large && truncatedBytes === 0 && end - start >= large.minBytes && large.onLine(start === 0 && end === buffer.length ? buffer : buffer.subarray(start, end))) return;
+    const stop = end > start && buffer[end - 1] === CARRIAGE_RETURN ? end - 1 : end;
+    this.options.onLine(buffer.toString('utf8', start, stop), truncatedBytes, stop - start);
   }
 
   private reset(): void {

@@ -51,7 +51,8 @@ export async function handlePost(req: IncomingMessage, res: ServerResponse, cont
   if (!session) return sendWireError(res, 'SESSION_NOT_FOUND', { id });
 
   if (framed.kind === 'batch') return handleBatch(req, res, framed.items, session, principal, context);
-  if (framed.kind === 'request') return request(req, res, framed as Framed<JsonRpcRequest>, session, principal, context);
+  // Awaited rather than returned: an async function that returns a promise settles its own three microtasks later.
+  if (framed.kind === 'request') return await request(req, res, framed as Framed<JsonRpcRequest>, session, principal, context);
   const outcome = await session.forward(framed, principal);
   if (outcome === 'forwarded') {
     res.writeHead(202).end();

@@ -19,8 +19,16 @@ export interface ToolCallRecord {
   arguments?: unknown;
 }
 
-export function auditToolCall(logger: Logger, record: ToolCallRecord): void {
-  const line: Record<string, unknown> = { audit: 'tool-call', ...record };
-  if (record.arguments !== undefined) line.arguments = redactSecrets(record.arguments);
-  logger.info(line, `tool call ${record.tool}: ${record.outcome}`);
+/**
+ * The logger audit lines go to: `logger`'s bindings and `audit: 'tool-call'`, serialized once
+ * (pino writes a child's bindings as ready text). Made once per session.
+ */
+export function auditLoggerOf(logger: Logger): Logger {
+  return logger.child({ audit: 'tool-call' });
+}
+
+/** One line, to a logger from auditLoggerOf(). */
+export function auditToolCall(auditLogger: Logger, record: ToolCallRecord): void {
+  const line = record.arguments === undefined ? record : { ...record, arguments: redactSecrets(record.arguments) };
+  auditLogger.info(line, `tool call ${record.tool}: ${record.outcome}`);
 }

@@ -352,7 +352,7 @@ export class SessionHost {
   private requestDone(session: Session, done: RequestDone): void {
     this.metrics.requestDone(session.transport, done.method, done.tool, done.outcome, done.durationMs / 1000);
     if (done.tool === undefined) return;
-    auditToolCall(session.logger, {
+    auditToolCall(session.auditLogger, {
       tool: done.tool,
       durationMs: done.durationMs,
       outcome: done.outcome,

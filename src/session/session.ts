@@ -12,6 +12,7 @@ import type { Framed, JsonRpcId, JsonRpcNotification, JsonRpcRequest, JsonRpcRes
 import { isToolError } from '../jsonrpc/large-answer.js';
 import { isChangeNotification } from '../protocol/subscriptions.js';
 import { progressTokenOf } from '../jsonrpc/message.js';
+import { auditLoggerOf } from '../observability/audit-log.js';
 import type { Logger } from '../observability/logger.js';
 import type { TransportName } from '../observability/metrics.js';
 import type { RequestContext } from '../observability/request-context.js';
@@ -56,6 +57,8 @@ export class Session {
   private openingCompleted = false;
   restarts = 0;
   readonly logger: Logger;
+  /** Where this session's audit lines go (audit-log.ts), made at its first tool call. */
+  private auditLog: Logger | undefined;
   child: ChildLink;
   readonly recorded = new RecordedState();
   readonly internal = new InternalRequests();
@@ -87,6 +90,11 @@ export class Session {
     this.child = child;
     this.flow = new Backpressure(child);
     this.attach(child);
+  }
+
+  get auditLogger(): Logger {
+    this.auditLog ??= auditLoggerOf(this.logger);
+    return this.auditLog;
   }
 
   get pid(): number | undefined {

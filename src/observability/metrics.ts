@@ -7,9 +7,11 @@
  * JSON-RPC methods outside MCP's own set fold into `other`, tool names past a cap (per server) fold
  * into `other`, refusal reasons come from the wire error registry, servers are the file's.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { JwksFetchOutcome } from '../auth/jwks-source.js';
 import type { WireErrorReason } from '../errors/wire.js';
+import { CounterTally } from './counter-tally.js';
+import { SeriesHistogram } from './series-histogram.js';
 import { ServerMetrics } from './server-metrics.js';
 
 export type { ServerMetrics };
@@ -57,7 +59,12 @@ export interface MetricsOptions {
   serverLabel?: boolean;
 }
 
-/** The per-server families, for `ServerMetrics`; their first label is `server` when labelled. */
+/**
+ * The per-server families, for `ServerMetrics`; their first label is `server` when labelled. The
+ * per-request ones are counted as plain numbers and added to their counters when scraped
+ * (counter-tally.ts), and their histograms resolve a label set once (series-histogram.ts):
+ * prom-client hashes and checks the labels on every inc() and observe(), child or not.
+ */
 export interface ServerFamilies {
   sessionsStarted: Counter;
   sessionsEnded: Counter;
@@ -65,11 +72,11 @@ export interface ServerFamilies {
   restarts: Counter;
   watchdogStops: Counter;
   poolTakes: Counter;
-  requests: Counter;
-  requestDuration: Histogram;
-  toolCalls: Counter;
-  toolDuration: Histogram;
-  bytes: Counter;
+  requests: CounterTally<string>;
+  requestDuration: SeriesHistogram<string>;
+  toolCalls: CounterTally<string>;
+  toolDuration: SeriesHistogram<string>;
+  bytes: CounterTally<string>;
   stderrLines: Counter;
   droppedMessages: Counter;
   slowClients: Counter;
@@ -104,7 +111,13 @@ export class Metrics {
     // Gauges named like counters: `promtool check metrics` rejects them, and they add little.
     for (const name of MISNAMED_DEFAULTS) this.registry.removeSingleMetric(name);
     const counter = (name: string, help: string, ...names: string[]): Counter => new Counter({ name, help, labelNames: labels(...names), registers });
-    const histogram = (name: string, help: string, ...names: string[]): Histogram => new Histogram({ name, help, labelNames: labels(...names), buckets: DURATION_BUCKETS, registers });
+    const histogram = (name: string, help: string, ...names: string[]): SeriesHistogram<string> => new SeriesHistogram({ name, help, labelNames: labels(...names), buckets: DURATION_BUCKETS, registers });
+    // A counter fed by a tally: what was counted since the last scrape is added as it is collected.
+    const tallied = (name: string, help: string, ...names: string[]): CounterTally<string> => {
+      const tally = new CounterTally<string>();
+      new Counter({ name, help, labelNames: labels(...names), registers, collect() { tally.flushInto(this); } });
+      return tally;
+    };
     const gauge = (name: string, help: string, read: GaugeRead, label?: string, zeros: readonly string[] = []): void => void this.gauge(name, help, read, label, zeros);
     const started = counter('mcp_sidecar_sessions_started_total', 'Sessions opened, by transport.', 'transport');
     const ended = counter('mcp_sidecar_sessions_ended_total', 'Sessions ended, by reason: session-end (DELETE), idle, ttl, shutdown, memory, timeout, or not restarted (no-restart, start-limit-hit, not-initialized).', 'reason');
@@ -121,11 +134,11 @@ export class Metrics {
       restarts: counter('mcp_sidecar_child_restarts_total', 'Children restarted inside a live session.'),
       watchdogStops: counter('mcp_sidecar_watchdog_stops_total', 'Children stopped for going over --memory-max.'),
       poolTakes: counter('mcp_sidecar_pool_takes_total', 'Children wanted for a session (new or restarted), by whether the pool had a spare (hit) or not (miss).', 'result'),
-      requests: counter('mcp_sidecar_requests_total', 'Client requests by JSON-RPC method, outcome and transport.', 'method', 'outcome', 'transport'),
+      requests: tallied('mcp_sidecar_requests_total', 'Client requests by JSON-RPC method, outcome and transport.', 'method', 'outcome', 'transport'),
       requestDuration: histogram('mcp_sidecar_request_duration_seconds', 'Time from a request reaching the daemon to its answer, by method.', 'method'),
-      toolCalls: counter('mcp_sidecar_tool_calls_total', 'tools/call by tool and outcome (success, is-error, error, timeout, ...).', 'tool', 'outcome'),
+      toolCalls: tallied('mcp_sidecar_tool_calls_total', 'tools/call by tool and outcome (success, is-error, error, timeout, ...).', 'tool', 'outcome'),
       toolDuration: histogram('mcp_sidecar_tool_call_duration_seconds', 'tools/call duration by tool.', 'tool'),
-      bytes: counter('mcp_sidecar_message_bytes_total', 'JSON-RPC message bytes relayed: in (client to child) and out (child to client).', 'direction'),
+      bytes: tallied('mcp_sidecar_message_bytes_total', 'JSON-RPC message bytes relayed: in (client to child) and out (child to client).', 'direction'),
       stderrLines: counter('mcp_sidecar_child_stderr_lines_total', 'Child stderr lines, logged or dropped by the rate limit.', 'disposition'),
       droppedMessages: counter('mcp_sidecar_child_messages_dropped_total', 'Child messages with no stream left to carry them (client gone, or held messages evicted).'),
       slowClients: counter('mcp_sidecar_slow_clients_disconnected_total', 'Clients disconnected for not reading: over --stream-buffer for --slow-client-timeout.', 'transport'),

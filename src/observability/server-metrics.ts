@@ -2,41 +2,55 @@
  * What one server reports to the daemon's metrics: its sessions, children, requests, tools and
  * streams, each series carrying its `server` label when the daemon labels them (metrics.ts owns
  * the names). Label children are resolved once per value set: prom-client hashes the label
- * object on every call otherwise, and this is the per-request path.
+ * object on every call otherwise. What a request moves (its counts, its two durations) is resolved
+ * once per kind of request, and counted as plain numbers: this is the per-request path.
  */
 import type { CredentialEnd } from '../auth/credential.js';
 import type { WireErrorReason } from '../errors/wire.js';
 import type { ExitRecord } from '../supervisor/exit-record.js';
+import type { CounterSlot } from './counter-tally.js';
 import { KNOWN_METHODS, TOOL_LABEL_CAP, TRANSPORTS, type InputRequiredOutcome, type RequestOutcome, type ServerFamilies, type TransportName } from './metrics.js';
+import type { HistogramSeries } from './series-histogram.js';
 
 interface Child {
   inc(value?: number): void;
-  observe(value: number): void;
+}
+
+/** What one kind of request (transport, method, outcome, tool) moves, resolved once. */
+interface RequestSeries {
+  requests: CounterSlot<string>;
+  duration: HistogramSeries<string>;
+  toolCalls: CounterSlot<string> | undefined;
+  toolDuration: HistogramSeries<string> | undefined;
 }
 
 export class ServerMetrics {
   private readonly families: ServerFamilies;
   /** `[server]` when series are labelled by server, else nothing. */
   private readonly prefix: readonly string[];
+  /** `{ server }` when series are labelled by server, else nothing: the first labels of a tally's slot. */
+  private readonly serverLabels: Readonly<Record<string, string>>;
   private readonly children = new Map<object, Map<string, Child>>();
+  private readonly requestSeries = new Map<string, RequestSeries>();
   private readonly toolLabels = new Set<string>();
   private readonly release: () => void;
-  // Hot-path children, resolved once.
-  private readonly bytesIn: Child;
-  private readonly bytesOut: Child;
+  // Hot-path series, resolved once.
+  private readonly bytesIn: CounterSlot<string>;
+  private readonly bytesOut: CounterSlot<string>;
   private readonly stderrLogged: Child;
   private readonly stderrDropped: Child;
 
   constructor(families: ServerFamilies, prefix: readonly string[], release: () => void) {
     this.families = families;
     this.prefix = prefix;
+    this.serverLabels = prefix.length > 0 ? { server: prefix[0] as string } : {};
     this.release = release;
     // Series shown as 0 from the start rather than appearing with the first event.
     for (const transport of TRANSPORTS) this.child(families.slowClients, transport);
     this.child(families.resumptions, 'complete');
     this.child(families.resumptions, 'incomplete');
-    this.bytesIn = this.child(families.bytes, 'in');
-    this.bytesOut = this.child(families.bytes, 'out');
+    this.bytesIn = families.bytes.slot({ ...this.serverLabels, direction: 'in' });
+    this.bytesOut = families.bytes.slot({ ...this.serverLabels, direction: 'out' });
     this.stderrLogged = this.child(families.stderrLines, 'logged');
     this.stderrDropped = this.child(families.stderrLines, 'dropped');
   }
@@ -71,11 +85,11 @@ export class ServerMetrics {
   }
 
   messageIn(bytes: number): void {
-    this.bytesIn.inc(bytes);
+    this.bytesIn.pending += bytes;
   }
 
   messageOut(bytes: number): void {
-    this.bytesOut.inc(bytes);
+    this.bytesOut.pending += bytes;
   }
 
   stderrLine(logged: boolean): void {
@@ -128,12 +142,28 @@ export class ServerMetrics {
 
   requestDone(transport: TransportName, method: string, tool: string | undefined, outcome: RequestOutcome, seconds: number): void {
     const label = KNOWN_METHODS.has(method) ? method : 'other';
-    this.child(this.families.requests, label, outcome, transport).inc();
-    this.child(this.families.requestDuration, label).observe(seconds);
-    if (tool === undefined) return;
-    const toolLabel = this.toolLabel(tool);
-    this.child(this.families.toolCalls, toolLabel, outcome).inc();
-    this.child(this.families.toolDuration, toolLabel).observe(seconds);
+    const toolLabel = tool === undefined ? undefined : this.toolLabel(tool);
+    // Only the tool label can hold any character, and it comes last: the key is unambiguous.
+    const key = toolLabel === undefined ? `${transport}\u0000${label}\u0000${outcome}` : `${transport}\u0000${label}\u0000${outcome}\u0000${toolLabel}`;
+    const series = this.requestSeries.get(key) ?? this.newRequestSeries(key, transport, label, outcome, toolLabel);
+    series.requests.pending++;
+    series.duration.observe(seconds);
+    if (series.toolCalls === undefined || series.toolDuration === undefined) return;
+    series.toolCalls.pending++;
+    series.toolDuration.observe(seconds);
+  }
+
+  private newRequestSeries(key: string, transport: TransportName, method: string, outcome: RequestOutcome, tool: string | undefined): RequestSeries {
+    const server = this.serverLabels;
+    const { families } = this;
+    const series: RequestSeries = {
+      requests: families.requests.slot({ ...server, method, outcome, transport }),
+      duration: families.requestDuration.series({ ...server, method }),
+      toolCalls: tool === undefined ? undefined : families.toolCalls.slot({ ...server, tool, outcome }),
+      toolDuration: tool === undefined ? undefined : families.toolDuration.series({ ...server, tool }),
+    };
+    this.requestSeries.set(key, series);
+    return series;
   }
 
   /** A family's child for these label values (after the server's), resolved once. Label sets are bounded. */

@@ -13,18 +13,23 @@ export interface CounterSlot<L extends string> {
 }
 
 export class CounterTally<L extends string> {
-  private readonly slots: CounterSlot<L>[] = [];
+  /** One slot per label set, however many callers take it (a reloaded server's next generation too). */
+  private readonly slots = new Map<string, CounterSlot<L>>();
 
-  /** A new slot for `labels`; the caller keeps it (one per label set: label sets are bounded). */
+  /** The slot of `labels`, the same one for the same values; the caller keeps it (label sets are bounded). */
   slot(labels: LabelValues<L>): CounterSlot<L> {
-    const slot: CounterSlot<L> = { labels, pending: 0 };
-    this.slots.push(slot);
+    const key = JSON.stringify(Object.keys(labels).sort().map((name) => [name, labels[name as L]]));
+    let slot = this.slots.get(key);
+    if (!slot) {
+      slot = { labels, pending: 0 };
+      this.slots.set(key, slot);
+    }
     return slot;
   }
 
   /** Adds what was counted since the last call to `counter`, slot by slot in the order they were taken. */
   flushInto(counter: Counter<L>): void {
-    for (const slot of this.slots) {
+    for (const slot of this.slots.values()) {
       if (slot.pending === 0) continue;
       counter.inc(slot.labels, slot.pending);
       slot.pending = 0;

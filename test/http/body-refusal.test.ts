@@ -120,6 +120,9 @@ function rawPost(port: number, shape: Shape, bytes: number): Promise<Outcome> {
         const data = shape.chunked ? Buffer.concat([Buffer.from(`${size.toString(16)}\r\n`), piece.subarray(0, size), Buffer.from('\r\n')]) : piece.subarray(0, size);
         sent += size;
         if (!socket.write(data)) await drainedOrClosed(socket);
+        // Between writes the answer is read, as curl reads while it sends: a client that never
+        // reads cannot be told anything (the close that ends it discards what it did not read).
+        else await new Promise((resolve) => setImmediate(resolve));
       }
       if (shape.chunked && socket.writable) socket.write('0\r\n\r\n');
       if (socket.writable) socket.end();

@@ -5,10 +5,11 @@
  * the body must arrive within --receive-timeout (the server's `requestTimeout`) or the client gets
  * 408 RECEIVE_TIMEOUT, and the connection closes after the answer.
  */
-import { IncomingMessage, ServerResponse, type Server } from 'node:http';
+import { IncomingMessage, type ServerResponse, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { answerOnSocket } from './respond.js';
+import { SidecarResponse } from './response.js';
 import type { Handler } from './server.js';
 
 export function serveWithoutUpgrade(upgrade: IncomingMessage, socket: Duplex, head: Buffer, serve: Handler): void {
@@ -20,7 +21,7 @@ export function serveWithoutUpgrade(upgrade: IncomingMessage, socket: Duplex, he
   // the headers (`head`), then the rest from the socket.
   const req = new IncomingMessage(socket as Socket);
   Object.assign(req, { method: upgrade.method, url: upgrade.url, headers: upgrade.headers, rawHeaders: upgrade.rawHeaders, httpVersion: upgrade.httpVersion });
-  const res = new ServerResponse(req);
+  const res = new SidecarResponse(req);
   let missing = length;
   let deadline: NodeJS.Timeout | undefined;
   const end = (): void => {

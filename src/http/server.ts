@@ -10,6 +10,7 @@ import type { Logger } from '../observability/logger.js';
 import { assignContext } from '../observability/request-context.js';
 import { lacksHost, pathOf } from './request-target.js';
 import { declaresTooLarge, refuseBody } from './refuse-body.js';
+import { SidecarResponse, markRequestId } from './response.js';
 import { answerOnSocket, sendWireError } from './respond.js';
 
 export type Handler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
@@ -56,7 +57,7 @@ export function createHttpServer(routes: readonly Route[] | RouteTable, logger: 
   const byPath: RouteTable = isRouteList(routes) ? new Map(routes.map((route) => [route.path, route])) : routes;
   const cors = options.cors?.enabled ? options.cors : undefined;
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
-    res.setHeader('x-request-id', assignContext(req).requestId);
+    markRequestId(res, assignContext(req).requestId);
     if (lacksHost(req)) return sendWireError(res, 'HOST_REQUIRED', { headers: { connection: 'close' } });
     const route = byPath.get(pathOf(req.url));
     if (!route) return sendWireError(res, 'NOT_FOUND', { detail: 'no such path' });
@@ -75,6 +76,7 @@ export function createHttpServer(routes: readonly Route[] | RouteTable, logger: 
     ...(options.headersTimeoutMs !== undefined ? { headersTimeout: options.headersTimeoutMs } : {}),
     ...(options.receiveTimeoutMs !== undefined ? { requestTimeout: options.receiveTimeoutMs } : {}),
     connectionsCheckingInterval: checkingInterval(options),
+    ServerResponse: SidecarResponse,
     // Node's own refusal is an empty 400; the handler answers a missing Host in JSON instead.
     requireHostHeader: false,
   };
@@ -90,7 +92,7 @@ export function createHttpServer(routes: readonly Route[] | RouteTable, logger: 
         res.writeContinue();
         return handler(req, res);
       }
-      res.setHeader('x-request-id', assignContext(req).requestId);
+      markRequestId(res, assignContext(req).requestId);
       refuseBody(res, maxBodyBytes);
     });
   }

@@ -17,8 +17,13 @@ export interface LogTarget {
   flushSync(): void;
 }
 
-/** A batch goes to sonic-boom once this many characters have gathered (its minLength is in bytes). */
-export const LOG_BATCH_CHARS = 4096;
+/**
+ * A batch goes to sonic-boom once this many characters have gathered (its minLength is in bytes,
+ * and must stay under its 16 KiB maxWrite). Each write sonic-boom makes is a trip through libuv's
+ * thread pool and back (a worker woken, then the event loop): at 12 KiB that is one trip per ~30
+ * audit lines instead of ~10, and the 2-core bench measured ~15 µs less CPU per tool call.
+ */
+export const LOG_BATCH_CHARS = 12 * 1024;
 
 export class BatchedLogSink implements DestinationStream {
   private readonly target: LogTarget;

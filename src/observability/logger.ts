@@ -5,7 +5,7 @@
 import { pino, type Logger } from 'pino';
 import type { LogLevel } from '../config/schema.js';
 import { isoTime } from './iso-time.js';
-import { BatchedLogSink } from './log-sink.js';
+import { BatchedLogSink, LOG_BATCH_CHARS } from './log-sink.js';
 
 export type { Logger };
 
@@ -29,7 +29,7 @@ export const LOG_FLUSH_MS = 100;
 export function createLogger(level: LogLevel, destination?: pino.DestinationStream): Logger {
   let sink = destination;
   if (!sink) {
-    const stderr = new BatchedLogSink(pino.destination({ dest: 2, sync: false, minLength: 4096 }));
+    const stderr = new BatchedLogSink(pino.destination({ dest: 2, sync: false, minLength: LOG_BATCH_CHARS }));
     setInterval(() => stderr.flush(), LOG_FLUSH_MS).unref();
     sink = stderr;
   }

@@ -18,7 +18,7 @@ export const REDACTED_PATHS = [
   'env',
 ];
 
-/** Log lines are written when 4 KiB have gathered or this long after the first, whichever is first. */
+/** Log lines are written when 12 KiB have gathered (log-sink.ts) or this long after the first, whichever is first. */
 export const LOG_FLUSH_MS = 100;
 
 /**

@@ -26,6 +26,14 @@ export const LOG_FLUSH_MS = 100;
  * lines, per call on the relay's hot path: log-sink.ts); a timer flushes what is pending within
  * LOG_FLUSH_MS, and the CLI flushes before it exits.
  */
+/** Set on the loggers createLogger() makes (a child logger inherits it: pino children are made with Object.create). */
+const OWN = Symbol('mcp-sidecar.logger');
+
+/** Whether `logger` came from createLogger() (or is a child of one): its line format is the one this file sets. */
+export function isOwnLogger(logger: Logger): boolean {
+  return (logger as Logger & { [OWN]?: true })[OWN] === true;
+}
+
 export function createLogger(level: LogLevel, destination?: pino.DestinationStream): Logger {
   let sink = destination;
   if (!sink) {
@@ -33,7 +41,7 @@ export function createLogger(level: LogLevel, destination?: pino.DestinationStre
     setInterval(() => stderr.flush(), LOG_FLUSH_MS).unref();
     sink = stderr;
   }
-  return pino(
+  const logger = pino(
     {
       level,
       base: { service: 'mcp-sidecar' },
@@ -43,4 +51,6 @@ export function createLogger(level: LogLevel, destination?: pino.DestinationStre
     },
     sink,
   );
+  Object.defineProperty(logger, OWN, { value: true });
+  return logger;
 }

@@ -25,6 +25,20 @@ function withRequestId(headers: Headers | undefined, id: string): Headers {
   return { ...headers, 'x-request-id': id };
 }
 
+/**
+ * Writes the head of `res` from `headers`, an object its caller made for this one answer: the id
+ * goes into it rather than into a copy (the JSON answer to every tools/call comes this way).
+ */
+export function writeOwnHead(res: ServerResponse, statusCode: number, headers: OutgoingHttpHeaders): void {
+  const id = res instanceof SidecarResponse ? res.requestId : undefined;
+  if (id === undefined) {
+    res.writeHead(statusCode, headers);
+    return;
+  }
+  headers['x-request-id'] = id;
+  ServerResponse.prototype.writeHead.call(res, statusCode, headers);
+}
+
 /** Marks `res` with its request's id: on its head when it is ours, else set now. */
 export function markRequestId(res: ServerResponse, id: string): void {
   if (res instanceof SidecarResponse) res.requestId = id;

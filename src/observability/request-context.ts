@@ -19,16 +19,22 @@ const SANE_REQUEST_ID = /^[\x21-\x7E]{1,128}$/;
 // version-traceid-parentid-flags; all-zero ids are invalid (W3C Trace Context §3.2).
 const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 
-const contexts = new WeakMap<IncomingMessage, RequestContext>();
+/**
+ * Kept on the request itself: it lives exactly as long, and a property costs the collector
+ * nothing, where a WeakMap entry per request is an ephemeron every young-generation GC must visit.
+ */
+const CONTEXT = Symbol('mcp-sidecar.request-context');
+
+type WithContext = IncomingMessage & { [CONTEXT]?: RequestContext };
 
 /** The context of a request the HTTP front has seen (it assigns one to every request). */
 export function contextOf(req: IncomingMessage): RequestContext | undefined {
-  return contexts.get(req);
+  return (req as WithContext)[CONTEXT];
 }
 
 export function assignContext(req: IncomingMessage): RequestContext {
   const context = requestContextOf(req.headers);
-  contexts.set(req, context);
+  (req as WithContext)[CONTEXT] = context;
   return context;
 }
 

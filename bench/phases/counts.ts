@@ -4,7 +4,10 @@ export interface Counts {
   /** Sessions opened back to back in the burst phase. */
   burstSessions: number;
   sequentialWarmup: number;
+  /** Timed twice: right after the warm-up (V8 still optimizing the bridge), and at steady state. */
   sequentialRequests: number;
+  /** Untimed calls between the two timed stretches. */
+  sequentialSettle: number;
   concurrentSessions: number;
   concurrentInFlight: number;
   /** Requests each in-flight slot makes one after another. */
@@ -34,6 +37,7 @@ export const FULL_COUNTS: Counts = {
   burstSessions: 30,
   sequentialWarmup: 300,
   sequentialRequests: 3000,
+  sequentialSettle: 3000,
   concurrentSessions: 16,
   concurrentInFlight: 8,
   concurrentPerSlot: 40,
@@ -57,6 +61,7 @@ export const QUICK_COUNTS: Counts = {
   burstSessions: 4,
   sequentialWarmup: 20,
   sequentialRequests: 100,
+  sequentialSettle: 20,
   concurrentSessions: 4,
   concurrentInFlight: 4,
   concurrentPerSlot: 5,

@@ -55,15 +55,18 @@ export function auditToolCall(auditLogger: Logger, record: ToolCallRecord): void
 
 /**
  * The JSON of an audit line: `time` is `,"time":…` and `bindings` is `,"key":…` for each binding,
- * as pino holds them. Numbers are integers or a child's error code, written as JSON writes them.
+ * as pino holds them. The outcome is one of a few plain words and the duration a whole number of
+ * milliseconds, written as they are; the tool's name is escaped once, for its member and the message.
  */
 export function toolCallLine(record: ToolCallRecord, time: string, bindings: string): string {
-  let line = `{"level":"info"${time}${bindings},"tool":${JSON.stringify(record.tool)}`;
+  const tool = JSON.stringify(record.tool);
+  let line = `{"level":"info"${time}${bindings},"tool":${tool}`;
   if (record.principal !== undefined) line += `,"principal":${JSON.stringify(record.principal)}`;
-  line += `,"durationMs":${JSON.stringify(record.durationMs)},"outcome":${JSON.stringify(record.outcome)}`;
+  line += `,"durationMs":${Number.isInteger(record.durationMs) ? record.durationMs : JSON.stringify(record.durationMs)},"outcome":"${record.outcome}"`;
   if (record.errorCode !== undefined) line += `,"errorCode":${JSON.stringify(record.errorCode)}`;
   if (record.requestId !== undefined) line += `,"requestId":${JSON.stringify(record.requestId)}`;
   if (record.traceId !== undefined) line += `,"traceId":${JSON.stringify(record.traceId)}`;
   if (record.arguments !== undefined) line += `,"arguments":${JSON.stringify(redactSecrets(record.arguments)) ?? 'null'}`;
-  return `${line},"msg":${JSON.stringify(`tool call ${record.tool}: ${record.outcome}`)}}`;
+  // The message is `tool call <tool>: <outcome>`; the name's JSON without its quotes is its escaped text.
+  return `${line},"msg":"tool call ${tool.slice(1, -1)}: ${record.outcome}"}`;
 }

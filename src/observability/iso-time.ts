@@ -19,7 +19,15 @@ export function isoTimeOf(now: number): string {
   return `${head}${ms < 10 ? '00' : ms < 100 ? '0' : ''}${ms}Z`;
 }
 
-/** For pino's `timestamp` option. */
+let lastNow = Number.NaN;
+let lastMember = '';
+
+/** For pino's `timestamp` option. Lines a millisecond apart share their text. */
 export function isoTime(): string {
-  return `,"time":"${isoTimeOf(Date.now())}"`;
+  const now = Date.now();
+  if (now !== lastNow) {
+    lastNow = now;
+    lastMember = `,"time":"${isoTimeOf(now)}"`;
+  }
+  return lastMember;
 }

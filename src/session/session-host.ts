@@ -8,7 +8,7 @@ import { PrincipalEnv } from '../auth/principal-env.js';
 import { RequestPolicy } from '../auth/request-policy.js';
 import { authConfigured, type SidecarConfig } from '../config/schema.js';
 import type { WireErrorReason } from '../errors/wire.js';
-import { auditToolCall } from '../observability/audit-log.js';
+import { auditToolCall, type ToolCallRecord } from '../observability/audit-log.js';
 import type { Logger } from '../observability/logger.js';
 import { Metrics, type ServerMetrics, type TransportName } from '../observability/metrics.js';
 import type { ConnectionEnv } from '../transports/shared/connection-env.js';
@@ -352,14 +352,16 @@ export class SessionHost {
   private requestDone(session: Session, done: RequestDone): void {
     this.metrics.requestDone(session.transport, done.method, done.tool, done.outcome, done.durationMs / 1000);
     if (done.tool === undefined) return;
-    auditToolCall(session.auditLogger, {
-      tool: done.tool,
-      durationMs: done.durationMs,
-      outcome: done.outcome,
-      ...(done.errorCode !== undefined ? { errorCode: done.errorCode } : {}),
-      ...(done.context ? { requestId: done.context.requestId, ...(done.context.traceId ? { traceId: done.context.traceId } : {}) } : {}),
-      ...(done.arguments !== undefined ? { arguments: done.arguments } : {}),
-    });
+    // Built member by member, not spread: this runs on every tool call.
+    const record: ToolCallRecord = { tool: done.tool, durationMs: done.durationMs, outcome: done.outcome };
+    if (done.errorCode !== undefined) record.errorCode = done.errorCode;
+    const context = done.context;
+    if (context) {
+      record.requestId = context.requestId;
+      if (context.traceId) record.traceId = context.traceId;
+    }
+    if (done.arguments !== undefined) record.arguments = done.arguments;
+    auditToolCall(session.auditLogger, record);
   }
 
   private countSessions(): Map<string, number> {

@@ -18,14 +18,6 @@ export const REDACTED_PATHS = [
   'env',
 ];
 
-/** Log lines are written when 12 KiB have gathered (log-sink.ts) or this long after the first, whichever is first. */
-export const LOG_FLUSH_MS = 100;
-
-/**
- * Writes are batched (a line per tool call must not cost a syscall, nor a copy of the pending
- * lines, per call on the relay's hot path: log-sink.ts); a timer flushes what is pending within
- * LOG_FLUSH_MS, and the CLI flushes before it exits.
- */
 /** Set on the loggers createLogger() makes (a child logger inherits it: pino children are made with Object.create). */
 const OWN = Symbol('mcp-sidecar.logger');
 
@@ -34,6 +26,14 @@ export function isOwnLogger(logger: Logger): boolean {
   return (logger as Logger & { [OWN]?: true })[OWN] === true;
 }
 
+/** Log lines are written when 12 KiB have gathered (log-sink.ts) or this long after the first, whichever is first. */
+export const LOG_FLUSH_MS = 100;
+
+/**
+ * Writes are batched (a line per tool call must not cost a syscall, nor a copy of the pending
+ * lines, per call on the relay's hot path: log-sink.ts); a timer flushes what is pending within
+ * LOG_FLUSH_MS, and the CLI flushes before it exits.
+ */
 export function createLogger(level: LogLevel, destination?: pino.DestinationStream): Logger {
   let sink = destination;
   if (!sink) {
